@@ -1,0 +1,102 @@
+// Command citadel defends a smart city's cyber-physical infrastructure: a
+// digital twin of its networks and physical processes, attack paths and
+// fixes, attack simulation and an OT network sensor. The CLI is thin: every
+// subcommand parses flags and calls a package under internal/.
+//
+// Exit codes: 0 ok, 1 failure, 2 bad input or usage.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/citadel-city/citadel/internal/diag"
+	"github.com/spf13/cobra"
+)
+
+// commands holds the constructors of the subcommands; each subcommand file
+// adds its own in an init function, so that parts of the CLI can grow
+// independently.
+var commands []func() *cobra.Command
+
+func register(newCmd func() *cobra.Command) { commands = append(commands, newCmd) }
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "citadel",
+		Short: "Defend a smart city's cyber-physical infrastructure",
+		Long: `Citadel is a security digital twin of a city's networks and physical
+processes (water, power, traffic). It finds the attack paths from the city's
+entry points to physical control, ranks them, and computes the cheapest set of
+fixes that cuts them; it simulates attack campaigns; and it watches OT traffic.
+
+Run "citadel assess" to analyse the embedded sample city.
+
+Exit codes: 0 ok, 1 failure, 2 bad input or usage.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+	})
+	for _, newCmd := range commands {
+		root.AddCommand(newCmd())
+	}
+	return root
+}
+
+// usageError is a command-line mistake: exit code 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string  { return e.err.Error() }
+func (e *usageError) Unwrap() error  { return e.err }
+func (e *usageError) BadInput() bool { return true }
+
+func run(ctx context.Context, args []string) error {
+	root := newRoot()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err != nil && isArgError(err) {
+		return &usageError{err}
+	}
+	return err
+}
+
+// isArgError reports whether cobra rejected the arguments (unknown command,
+// wrong argument count), which it reports as plain errors.
+func isArgError(err error) bool {
+	if diag.IsBadInput(err) {
+		return false
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "received ", "unknown flag", "unknown shorthand"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case diag.IsBadInput(err):
+		return 2
+	default:
+		return 1
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "citadel:", err)
+	}
+	os.Exit(exitCode(err))
+}
