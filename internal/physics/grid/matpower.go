@@ -1,7 +1,9 @@
 package grid
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +19,9 @@ const maxCaseBytes = 256 << 20
 // ReadCase reads a MATPOWER case file (.m).
 func ReadCase(path string) (*Case, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &diag.Diagnostic{File: path, Msg: "case file not found"}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read case: %w", err)
 	}
