@@ -89,6 +89,12 @@ func (c *CUSUM) NewScorer(cfg *Config) Scorer {
 	return s
 }
 
+// Restart zeroes the sums, as Page's CUSUM does after it signals.
+func (s *cusumScorer) Restart() {
+	clear(s.hi)
+	clear(s.lo)
+}
+
 func (s *cusumScorer) step(i int, z float64) {
 	c := s.c
 	z = math.Max(-c.Clip, math.Min(c.Clip, z))

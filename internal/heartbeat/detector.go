@@ -52,6 +52,12 @@ type Scorer interface {
 	Update(t time.Time, x []float64) (score float64, arg int)
 }
 
+// Restarter is a Scorer whose accumulated state restarts once it has
+// raised an alarm (a CUSUM restarts its sums after signalling).
+type Restarter interface {
+	Restart()
+}
+
 var (
 	regMu    sync.Mutex
 	registry = map[string]func() Detector{}

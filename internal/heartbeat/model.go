@@ -461,6 +461,9 @@ func (s *Stream) Update(t time.Time, x []float64) Result {
 		res.Score = math.Max(res.Score, n)
 		if n >= 1 {
 			hits = append(hits, hit{n, fmt.Sprintf("%s %.1fx: %s", fd.Name, n, fd.d.Explain(cfg, arg))})
+			if r, ok := sc.(Restarter); ok {
+				r.Restart()
+			}
 		}
 	}
 	res.Alarm = s.alarm.step(m.Alarm, res.Score)

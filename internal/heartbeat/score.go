@@ -159,7 +159,7 @@ func ScoreFiles(scoresPath, labelsPath, labelColumn string) (*Metrics, error) {
 	if ai < 0 {
 		return nil, &diag.Diagnostic{File: scoresPath, Line: 1, Msg: "no alarm column", Hint: "use a file written by citadel heartbeat detect"}
 	}
-	lt, err := ReadFile(labelsPath, ReadOptions{LabelColumn: labelColumn})
+	lt, err := ReadFile(labelsPath, ReadOptions{LabelColumn: labelColumn, LabelsOnly: true})
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,8 @@ type ReadOptions struct {
 	// IgnoreColumns are dropped without being read (for example a label
 	// column at detection time).
 	IgnoreColumns []string
+	// LabelsOnly accepts a table with no signal columns (a labels file).
+	LabelsOnly bool
 }
 
 // ReadFile reads the CSV file at path.
@@ -141,7 +143,7 @@ func Read(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 	if opt.LabelColumn != "" && labelIdx < 0 {
 		add(1, 1, "", fmt.Sprintf("no label column %s", opt.LabelColumn), "drop --label-column or name the right column")
 	}
-	if len(sigIdx) == 0 {
+	if len(sigIdx) == 0 && !opt.LabelsOnly {
 		add(1, 1, "", "no signal columns", "add one column per signal")
 	}
 	if len(diags) > 0 {
