@@ -196,9 +196,12 @@ func (o *Output) Weird(f *Flow, m *Meta, name, addl string) {
 	}
 	r := w.Row()
 	r.Time(m.TS)
-	if f != nil {
+	switch {
+	case f != nil && f.UID == "":
+		r.Unset().Addr(f.Orig.Addr()).Port(f.Orig.Port()).Addr(f.Resp.Addr()).Port(f.Resp.Port())
+	case f != nil:
 		r.Conn(f)
-	} else {
+	default:
 		r.Unset().Unset().Unset().Unset().Unset()
 	}
 	r.Str(name)
@@ -207,7 +210,12 @@ func (o *Output) Weird(f *Flow, m *Meta, name, addl string) {
 	} else {
 		r.Str(addl)
 	}
-	r.Bool(false).Str("citadel").Unset()
+	r.Bool(false).Str("citadel")
+	if f != nil && f.UID == "" {
+		r.Str("IP")
+	} else {
+		r.Unset()
+	}
 	r.End()
 }
 

@@ -1,0 +1,314 @@
+package sense
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"github.com/citadel-city/citadel/internal/capture"
+)
+
+// Default flow-table limits.
+const (
+	DefaultMaxFlows   = 200_000
+	DefaultTCPTimeout = 5 * time.Minute // Zeek's tcp_inactivity_timeout
+)
+
+// Stats counts what the engine saw.
+type Stats struct {
+	Packets      uint64 // packets read
+	Bytes        uint64 // captured bytes read
+	Decoded      uint64 // packets handed to an analyzer flow
+	Flows        uint64 // flows created
+	Evicted      uint64 // flows evicted because the table was full
+	Skipped      uint64 // packets not IP, fragments, unclaimed ports
+	Transactions uint64 // transactions emitted by analyzers
+}
+
+// Engine runs packets through the flow table, TCP reassembly and the
+// analyzers. It is the pipeline without file handling, so benchmarks and
+// live capture drive it directly. It is not safe for concurrent use.
+type Engine struct {
+	out       *Output
+	analyzers []Analyzer
+	ports     [2][]uint8 // [tcp, udp][port] → 1 + index in analyzers, 0 none
+	table     *capture.Table[flowState]
+	opts      capture.Options
+	layers    capture.Layers
+	meta      Meta
+	rng       *rand.PCG
+	stats     Stats
+	lastExp   time.Time
+	// badSumSeen holds the sources already reported for bad_IP_checksum.
+	badSumSeen map[netip.Addr]bool
+}
+
+// EngineConfig tunes an Engine.
+type EngineConfig struct {
+	Analyzers       []Analyzer // default: all registered
+	MaxFlows        int        // default DefaultMaxFlows
+	IdleTimeout     time.Duration
+	IgnoreChecksums bool   // do not drop packets with a bad IPv4 header checksum (Zeek -C)
+	Seed            uint64 // seeds connection uids (deterministic per run)
+}
+
+type flowState struct {
+	flow     Flow
+	stream   Stream
+	origIsA  bool
+	done     bool // the stream was closed; late packets are ignored
+	finMask  uint8
+	reasm    [2]capture.Reassembler // 0 = originator, 1 = responder
+	sink     [2]dirSink
+	analyzer Analyzer
+}
+
+// dirSink adapts one direction of a flow to capture.ByteSink.
+type dirSink struct {
+	fs   *flowState
+	e    *Engine
+	orig bool
+}
+
+func (d *dirSink) Bytes(b []byte) {
+	d.e.meta.IsOrig = d.orig
+	d.fs.stream.Data(&d.e.meta, b)
+}
+
+func (d *dirSink) Gap(n int) {
+	d.e.meta.IsOrig = d.orig
+	d.fs.stream.Gap(&d.e.meta, n)
+}
+
+// NewEngine returns an engine sending analyzer output to out.
+func NewEngine(cfg EngineConfig, out *Output) *Engine {
+	e := &Engine{out: out, analyzers: cfg.Analyzers, opts: capture.Options{IgnoreChecksums: cfg.IgnoreChecksums}}
+	if e.analyzers == nil {
+		e.analyzers = Analyzers()
+	}
+	e.ports[0] = make([]uint8, 1<<16)
+	e.ports[1] = make([]uint8, 1<<16)
+	for i, a := range e.analyzers {
+		for _, p := range a.Ports() {
+			t := 0
+			if p.Transport == UDP {
+				t = 1
+			}
+			if e.ports[t][p.Number] == 0 {
+				e.ports[t][p.Number] = uint8(i + 1)
+			}
+		}
+	}
+	max := cfg.MaxFlows
+	if max == 0 {
+		max = DefaultMaxFlows
+	}
+	idle := cfg.IdleTimeout
+	if idle == 0 {
+		idle = DefaultTCPTimeout
+	}
+	e.table = capture.NewTable[flowState](max, idle)
+	e.table.OnEvict = e.evicted
+	e.rng = rand.NewPCG(cfg.Seed, 0x5e45e)
+	return e
+}
+
+// Stats returns the counters so far.
+func (e *Engine) Stats() Stats { return e.stats }
+
+// Packet processes one captured packet. p.Number should count across all
+// inputs of a run.
+func (e *Engine) Packet(p *capture.Packet) {
+	e.stats.Packets++
+	e.stats.Bytes += uint64(len(p.Data))
+	e.meta.Packet = p.Number
+	e.meta.TS = p.TS
+	l := &e.layers
+	if err := capture.Decode(p.LinkType, p.Data, l, e.opts); err != nil {
+		e.decodeError(err, p)
+		return
+	}
+	var t int
+	var tr Transport
+	switch l.Proto {
+	case capture.ProtoTCP:
+		t, tr = 0, TCP
+	case capture.ProtoUDP:
+		t, tr = 1, UDP
+	default:
+		e.stats.Skipped++
+		return
+	}
+	ai := e.ports[t][l.DstPort]
+	srvIsDst := true
+	if ai == 0 {
+		ai = e.ports[t][l.SrcPort]
+		srvIsDst = false
+		if ai == 0 {
+			e.stats.Skipped++
+			return
+		}
+	}
+	src := netip.AddrPortFrom(l.Src, l.SrcPort)
+	dst := netip.AddrPortFrom(l.Dst, l.DstPort)
+	key, srcIsA := capture.MakeKey(l.Proto, src, dst)
+	ent := e.table.Lookup(key, p.TS)
+	syn := tr == TCP && l.Flags&capture.FlagSYN != 0 && l.Flags&capture.FlagACK == 0
+	if ent != nil && ent.Value.done && syn {
+		// A new connection on a reused 4-tuple.
+		e.table.Remove(ent)
+		ent = nil
+	}
+	if ent == nil {
+		if tr == TCP && len(l.Payload) == 0 && l.Flags&capture.FlagSYN == 0 {
+			// A bare ACK/FIN/RST of a connection we never saw: nothing to
+			// decode, do not start a flow for it.
+			e.stats.Skipped++
+			return
+		}
+		ent = e.table.Insert(key, p.TS)
+		origIsSrc := srvIsDst
+		if tr == TCP && l.Flags&capture.FlagSYN != 0 {
+			origIsSrc = l.Flags&capture.FlagACK == 0
+		}
+		e.startFlow(ent, tr, src, dst, origIsSrc, srcIsA, int(ai-1))
+	}
+	fs := &ent.Value
+	if fs.done {
+		e.stats.Skipped++
+		return
+	}
+	e.stats.Decoded++
+	isOrig := srcIsA == fs.origIsA
+	dir := 1
+	if isOrig {
+		dir = 0
+	}
+	if tr == UDP {
+		e.meta.IsOrig = isOrig
+		fs.stream.Data(&e.meta, l.Payload)
+	} else {
+		fs.reasm[dir].Segment(l.Seq, l.Flags, l.Payload, &fs.sink[dir])
+		if l.Flags&capture.FlagRST != 0 {
+			e.closeFlow(fs)
+		} else if l.Flags&capture.FlagFIN != 0 {
+			fs.finMask |= 1 << dir
+			if fs.finMask == 3 {
+				e.closeFlow(fs)
+			}
+		}
+	}
+	if p.TS.Sub(e.lastExp) > time.Second || p.TS.Before(e.lastExp) {
+		e.lastExp = p.TS
+		e.table.Expire(p.TS)
+	}
+}
+
+func (e *Engine) startFlow(ent *capture.Entry[flowState], tr Transport, src, dst netip.AddrPort, origIsSrc, srcIsA bool, ai int) {
+	fs := &ent.Value
+	for i := range fs.reasm {
+		fs.reasm[i].Reset()
+	}
+	fs.done, fs.finMask = false, 0
+	fs.flow = Flow{UID: e.newUID(), Transport: tr, First: e.meta.TS}
+	if origIsSrc {
+		fs.flow.Orig, fs.flow.Resp = src, dst
+		fs.origIsA = srcIsA
+	} else {
+		fs.flow.Orig, fs.flow.Resp = dst, src
+		fs.origIsA = !srcIsA
+	}
+	fs.sink[0] = dirSink{fs: fs, e: e, orig: true}
+	fs.sink[1] = dirSink{fs: fs, e: e, orig: false}
+	fs.analyzer = e.analyzers[ai]
+	flow := new(Flow) // analyzers may keep the pointer for the stream's life
+	*flow = fs.flow
+	fs.stream = fs.analyzer.NewStream(flow, e.out)
+	e.stats.Flows++
+}
+
+// closeFlow ends the stream of a flow; the entry stays until it idles out,
+// so that late packets of the connection do not start a new flow.
+func (e *Engine) closeFlow(fs *flowState) {
+	if fs.done {
+		return
+	}
+	fs.done = true
+	fs.reasm[0].Flush(&fs.sink[0])
+	fs.reasm[1].Flush(&fs.sink[1])
+	fs.stream.Close(&e.meta)
+	fs.stream = nil
+}
+
+func (e *Engine) evicted(ent *capture.Entry[flowState], why capture.EvictReason) {
+	if why == capture.EvictFull {
+		e.stats.Evicted++
+	}
+	fs := &ent.Value
+	if !fs.done {
+		e.closeFlow(fs)
+	}
+}
+
+// Finish flushes every flow (end of input).
+func (e *Engine) Finish() {
+	e.table.Flush()
+}
+
+// decodeError reports malformed packets as Zeek does in weird.log.
+func (e *Engine) decodeError(err error, p *capture.Packet) {
+	switch err {
+	case capture.ErrNotIP, capture.ErrUnsupported, capture.ErrFragment:
+		e.stats.Skipped++
+		return
+	}
+	e.stats.Skipped++
+	l := &e.layers
+	var f *Flow
+	if l.Src.IsValid() && err == capture.ErrBadChecksum {
+		// Zeek's weird for a bad IP checksum has the addresses and port 0.
+		f = &Flow{Orig: netip.AddrPortFrom(l.Src, 0), Resp: netip.AddrPortFrom(l.Dst, 0)}
+	}
+	if err == capture.ErrBadChecksum && f != nil {
+		// Zeek logs this weird once per originator (ACTION_LOG_PER_ORIG).
+		if e.badSumSeen == nil {
+			e.badSumSeen = map[netip.Addr]bool{}
+		}
+		if e.badSumSeen[l.Src] {
+			e.out.Weirds["bad_IP_checksum"]++
+			return
+		}
+		e.badSumSeen[l.Src] = true
+	}
+	name := "truncated_header"
+	switch err {
+	case capture.ErrBadChecksum:
+		name = "bad_IP_checksum"
+	case capture.ErrBadIPHeader:
+		name = "bad_IP_header"
+	case capture.ErrBadTCP:
+		name = "bad_TCP_header_len"
+	case capture.ErrBadUDP:
+		name = "bad_UDP_length"
+	}
+	e.out.Weird(f, &e.meta, name, "")
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// newUID returns a Zeek-style connection uid: "C" and 17 base62 digits.
+func (e *Engine) newUID() string {
+	var b [18]byte
+	b[0] = 'C'
+	hi, lo := e.rng.Uint64(), e.rng.Uint64()
+	for i := 1; i < len(b); i++ {
+		if i < 10 {
+			b[i] = base62[hi%62]
+			hi /= 62
+		} else {
+			b[i] = base62[lo%62]
+			lo /= 62
+		}
+	}
+	return string(b[:])
+}

@@ -1,0 +1,344 @@
+package sense
+
+import (
+	"cmp"
+	"io"
+	"net/netip"
+	"slices"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxPointsPerStation bounds the points the inventory tracks for one
+// (device, protocol, station, kind), so a register sweep cannot grow it
+// without limit.
+const MaxPointsPerStation = 65536
+
+// Roles of devices per protocol: [client, server].
+var roleNames = map[string][2]string{
+	"modbus": {"modbus_client", "modbus_server"},
+	"dnp3":   {"dnp3_master", "dnp3_outstation"},
+}
+
+func roles(proto string) [2]string {
+	if r, ok := roleNames[proto]; ok {
+		return r
+	}
+	return [2]string{proto + "_client", proto + "_server"}
+}
+
+// Inventory builds a passive asset inventory (GRASSMARLIN-style) from
+// transactions: devices with their roles, peers, protocol stations (Modbus
+// unit ids, DNP3 addresses), the points they serve with read/write counts
+// and value ranges, device identification and first/last seen times.
+type Inventory struct {
+	devices map[netip.Addr]*invDevice
+}
+
+type invDevice struct {
+	addr        netip.Addr
+	first, last time.Time
+	roles       map[string]bool
+	peers       map[netip.Addr]bool
+	ident       map[uint8]string
+	stations    map[stationKey]*invStation
+	funcs       map[string]uint64
+	ports       map[uint16]bool
+}
+
+type stationKey struct {
+	proto   string
+	station uint32
+}
+
+type invStation struct {
+	tables map[PointKind]*pointTable
+	funcs  map[string]uint64
+}
+
+type pointTable struct {
+	idx      map[uint32]int32
+	pts      []pointStat
+	lastAddr uint32
+	lastI    int32
+}
+
+type pointStat struct {
+	addr          uint32
+	reads, writes uint64
+	hasValue      bool
+	min, max      float64
+}
+
+// NewInventory returns an empty inventory.
+func NewInventory() *Inventory {
+	return &Inventory{devices: map[netip.Addr]*invDevice{}}
+}
+
+func (inv *Inventory) device(a netip.Addr, ts time.Time) *invDevice {
+	d := inv.devices[a]
+	if d == nil {
+		d = &invDevice{addr: a, first: ts, last: ts, roles: map[string]bool{}, peers: map[netip.Addr]bool{},
+			stations: map[stationKey]*invStation{}, funcs: map[string]uint64{}, ports: map[uint16]bool{}}
+		inv.devices[a] = d
+	}
+	if ts.Before(d.first) {
+		d.first = ts
+	}
+	if ts.After(d.last) {
+		d.last = ts
+	}
+	return d
+}
+
+// Add records one transaction.
+func (inv *Inventory) Add(tx *Transaction) {
+	f := tx.Flow
+	ts := tx.TS
+	if tx.RespTS.After(ts) {
+		ts = tx.RespTS
+	}
+	r := roles(tx.Proto)
+	cl := inv.device(f.Orig.Addr(), ts)
+	sv := inv.device(f.Resp.Addr(), ts)
+	if !cl.roles[r[0]] {
+		cl.roles[r[0]] = true
+	}
+	if !sv.roles[r[1]] {
+		sv.roles[r[1]] = true
+	}
+	if !cl.peers[sv.addr] {
+		cl.peers[sv.addr] = true
+		sv.peers[cl.addr] = true
+	}
+	if !sv.ports[f.Resp.Port()] {
+		sv.ports[f.Resp.Port()] = true
+	}
+	for id, v := range tx.Ident {
+		if sv.ident == nil {
+			sv.ident = map[uint8]string{}
+		}
+		sv.ident[id] = v
+	}
+	sk := stationKey{tx.Proto, tx.Station}
+	st := sv.stations[sk]
+	if st == nil {
+		st = &invStation{tables: map[PointKind]*pointTable{}, funcs: map[string]uint64{}}
+		sv.stations[sk] = st
+	}
+	st.funcs[tx.FuncName]++
+	if tx.Exception != "" {
+		return
+	}
+	var tab *pointTable
+	var kind PointKind
+	for i := range tx.Ops {
+		op := &tx.Ops[i]
+		if tab == nil || op.Kind != kind {
+			kind = op.Kind
+			tab = st.tables[kind]
+			if tab == nil {
+				tab = &pointTable{idx: map[uint32]int32{}, lastI: -1}
+				st.tables[kind] = tab
+			}
+		}
+		p := tab.point(op.Index)
+		if p == nil {
+			continue
+		}
+		if op.Write {
+			p.writes++
+		} else {
+			p.reads++
+		}
+		if op.HasValue {
+			if !p.hasValue {
+				p.min, p.max, p.hasValue = op.Value, op.Value, true
+			} else {
+				p.min = min(p.min, op.Value)
+				p.max = max(p.max, op.Value)
+			}
+		}
+	}
+}
+
+// point returns the stats of addr, creating them; nil when the table is
+// full. Sequential addresses (register ranges) hit a one-entry cache.
+func (t *pointTable) point(addr uint32) *pointStat {
+	if n := t.lastI + 1; t.lastI >= 0 && addr == t.lastAddr+1 && int(n) < len(t.pts) && t.pts[n].addr == addr {
+		t.lastI, t.lastAddr = n, addr
+		return &t.pts[n]
+	}
+	i, ok := t.idx[addr]
+	if !ok {
+		if len(t.pts) >= MaxPointsPerStation {
+			return nil
+		}
+		i = int32(len(t.pts))
+		t.pts = append(t.pts, pointStat{addr: addr})
+		t.idx[addr] = i
+	}
+	t.lastI, t.lastAddr = i, addr
+	return &t.pts[i]
+}
+
+// InventoryFile is the YAML document written as inventory.yaml. Its
+// devices use the city model's asset fields (id, ip, roles, vendor,
+// product) so they merge into a twin by IP address.
+type InventoryFile struct {
+	Source  string      `yaml:"source"`
+	Devices []InvDevice `yaml:"devices"`
+}
+
+// InvDevice is one device seen on the network.
+type InvDevice struct {
+	ID        string            `yaml:"id"`
+	IP        string            `yaml:"ip"`
+	Roles     []string          `yaml:"roles"`
+	Vendor    string            `yaml:"vendor,omitempty"`
+	Product   string            `yaml:"product,omitempty"`
+	Revision  string            `yaml:"revision,omitempty"`
+	Ident     map[string]string `yaml:"identification,omitempty"`
+	Ports     []uint16          `yaml:"listening_ports,omitempty"`
+	Peers     []string          `yaml:"peers"`
+	FirstSeen string            `yaml:"first_seen"`
+	LastSeen  string            `yaml:"last_seen"`
+	Stations  []InvStation      `yaml:"stations,omitempty"`
+}
+
+// InvStation is one protocol station (Modbus unit id, DNP3 address) served
+// by a device.
+type InvStation struct {
+	Protocol  string            `yaml:"protocol"`
+	Station   uint32            `yaml:"station"`
+	Functions map[string]uint64 `yaml:"functions"`
+	Points    []InvPoints       `yaml:"points,omitempty"`
+}
+
+// InvPoints is a run of consecutive points of one kind with the same
+// access pattern, compacted so that a 125-register poll is one entry.
+type InvPoints struct {
+	Kind   string   `yaml:"kind"`
+	Start  uint32   `yaml:"start"`
+	Count  uint32   `yaml:"count"`
+	Reads  uint64   `yaml:"reads"`
+	Writes uint64   `yaml:"writes"`
+	Min    *float64 `yaml:"min,omitempty"`
+	Max    *float64 `yaml:"max,omitempty"`
+}
+
+var identNames = map[uint8]string{0: "vendor_name", 1: "product_code", 2: "revision", 3: "vendor_url",
+	4: "product_name", 5: "model_name", 6: "user_application_name"}
+
+// File returns the inventory as a document, sorted for stable output.
+func (inv *Inventory) File() *InventoryFile {
+	out := &InventoryFile{Source: "citadel sense (passive)", Devices: []InvDevice{}}
+	addrs := make([]netip.Addr, 0, len(inv.devices))
+	for a := range inv.devices {
+		addrs = append(addrs, a)
+	}
+	slices.SortFunc(addrs, netip.Addr.Compare)
+	for _, a := range addrs {
+		d := inv.devices[a]
+		dev := InvDevice{ID: "ip-" + a.String(), IP: a.String(), Peers: []string{},
+			FirstSeen: d.first.UTC().Format(time.RFC3339Nano), LastSeen: d.last.UTC().Format(time.RFC3339Nano)}
+		for r := range d.roles {
+			dev.Roles = append(dev.Roles, r)
+		}
+		slices.Sort(dev.Roles)
+		peers := make([]netip.Addr, 0, len(d.peers))
+		for p := range d.peers {
+			peers = append(peers, p)
+		}
+		slices.SortFunc(peers, netip.Addr.Compare)
+		for _, p := range peers {
+			dev.Peers = append(dev.Peers, p.String())
+		}
+		for p := range d.ports {
+			dev.Ports = append(dev.Ports, p)
+		}
+		slices.Sort(dev.Ports)
+		if len(d.ident) > 0 {
+			dev.Ident = map[string]string{}
+			for id, v := range d.ident {
+				name, ok := identNames[id]
+				if !ok {
+					name = "object_" + itoa(int(id))
+				}
+				dev.Ident[name] = v
+			}
+			dev.Vendor = d.ident[0]
+			dev.Product = cmp.Or(d.ident[4], d.ident[5], d.ident[1])
+			dev.Revision = d.ident[2]
+		}
+		keys := make([]stationKey, 0, len(d.stations))
+		for k := range d.stations {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b stationKey) int {
+			return cmp.Or(cmp.Compare(a.proto, b.proto), cmp.Compare(a.station, b.station))
+		})
+		for _, k := range keys {
+			st := d.stations[k]
+			is := InvStation{Protocol: k.proto, Station: k.station, Functions: st.funcs}
+			kinds := make([]PointKind, 0, len(st.tables))
+			for kd := range st.tables {
+				kinds = append(kinds, kd)
+			}
+			slices.Sort(kinds)
+			for _, kd := range kinds {
+				is.Points = append(is.Points, compact(kd, st.tables[kd].pts)...)
+			}
+			dev.Stations = append(dev.Stations, is)
+		}
+		out.Devices = append(out.Devices, dev)
+	}
+	return out
+}
+
+// compact sorts points and merges consecutive addresses with equal counts
+// and values into runs.
+func compact(kind PointKind, pts []pointStat) []InvPoints {
+	s := slices.Clone(pts)
+	slices.SortFunc(s, func(a, b pointStat) int { return cmp.Compare(a.addr, b.addr) })
+	var out []InvPoints
+	for i := 0; i < len(s); {
+		j := i + 1
+		for j < len(s) && s[j].addr == s[j-1].addr+1 && s[j].reads == s[i].reads && s[j].writes == s[i].writes && !s[j].hasValue && !s[i].hasValue {
+			j++
+		}
+		p := InvPoints{Kind: string(kind), Start: s[i].addr, Count: uint32(j - i), Reads: s[i].reads, Writes: s[i].writes}
+		if s[i].hasValue {
+			lo, hi := s[i].min, s[i].max
+			p.Min, p.Max = &lo, &hi
+		}
+		out = append(out, p)
+		i = j
+	}
+	return out
+}
+
+func itoa(v int) string {
+	if v == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return string(b[i:])
+}
+
+// WriteYAML writes the inventory as YAML.
+func (inv *Inventory) WriteYAML(w io.Writer) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(inv.File()); err != nil {
+		return err
+	}
+	return enc.Close()
+}
