@@ -1,0 +1,349 @@
+package dnp3
+
+import (
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func unhex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Frames taken from the opendnp3 conformance logs (ITI/ICS-Security-Tools,
+// conformance 6.1.2 and 8.11.2.5) and the Zeek DNP3 traces.
+const (
+	// Read class 0 (g60v1 all objects), master 1 -> outstation 1024.
+	frameRead = "05 64 0B C4 00 04 01 00 CA 8A C0 C0 01 3C 01 06 FF 50"
+	// Unsolicited response with one g2v1 event, 1024 -> 1.
+	frameUnsol = "05 64 12 44 01 00 00 04 7A 6A C2 F1 82 90 00 02 01 28 01 00 00 04 81 F4 97"
+	// Confirm of an unsolicited response.
+	frameConfirm = "05 64 08 C4 00 04 01 00 9A 19 C0 D0 00 1B 49"
+	// Enable unsolicited for classes 1..3.
+	frameEnable = "05 64 11 C4 00 04 01 00 60 4E C0 C0 14 3C 02 06 3C 03 06 3C 04 06 78 96"
+)
+
+func TestCRC(t *testing.T) {
+	tests := []struct {
+		in   string
+		want uint16
+	}{
+		{hex.EncodeToString([]byte("123456789")), 0xEA82}, // CRC-16/DNP check value
+		{"05 64 0B C4 00 04 01 00", 0x8ACA},
+		{"05 64 12 44 01 00 00 04", 0x6A7A},
+	}
+	for _, tt := range tests {
+		if got := CRC(unhex(t, tt.in)); got != tt.want {
+			t.Errorf("CRC(%s) = %#04x, want %#04x", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDecodeFrame(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		n       int
+		err     error
+		hdr     LinkHeader
+		data    string
+		fn      LinkFunc
+		master  bool
+		primary bool
+	}{
+		{name: "read", in: frameRead, n: 18, hdr: LinkHeader{0x0B, 0xC4, 1024, 1}, data: "C0 C0 01 3C 01 06",
+			fn: LinkUnconfirmedUserData, master: true, primary: true},
+		{name: "unsolicited", in: frameUnsol, n: 25, hdr: LinkHeader{0x12, 0x44, 1, 1024},
+			data: "C2 F1 82 90 00 02 01 28 01 00 00 04 81", fn: LinkUnconfirmedUserData, primary: true},
+		{name: "ack", in: "05 64 05 00 01 00 00 04" + crcHex("05 64 05 00 01 00 00 04"), n: 10, hdr: LinkHeader{5, 0, 1, 1024}, data: "", fn: LinkAck},
+		{name: "short header", in: "05 64 0B C4 00", err: ErrShort},
+		{name: "short body", in: "05 64 0B C4 00 04 01 00 CA 8A C0 C0", err: ErrShort},
+		{name: "no sync", in: "09 64 0B D3 00 04 01 00 92 21", err: ErrNoSync},
+		{name: "header crc", in: "05 64 05 C4 00 04 01 00 D0 7B", err: ErrHeaderCRC},
+		{name: "block crc", in: "05 64 0B C4 00 04 01 00 CA 8A C0 C0 01 3C 01 06 FF 51", n: 18, err: ErrBlockCRC},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var f Frame
+			n, err := DecodeFrame(unhex(t, tt.in), &f)
+			if !errors.Is(err, tt.err) || n != tt.n {
+				t.Fatalf("DecodeFrame = %d, %v; want %d, %v", n, err, tt.n, tt.err)
+			}
+			if err != nil {
+				return
+			}
+			if f.Header != tt.hdr {
+				t.Errorf("header = %+v, want %+v", f.Header, tt.hdr)
+			}
+			if got := hex.EncodeToString(f.Data); got != strings.ToLower(strings.ReplaceAll(tt.data, " ", "")) {
+				t.Errorf("data = %s, want %s", got, tt.data)
+			}
+			if f.Header.Func() != tt.fn || f.Header.Dir() != tt.master || f.Header.Primary() != tt.primary {
+				t.Errorf("func/dir/prm = %v/%v/%v", f.Header.Func(), f.Header.Dir(), f.Header.Primary())
+			}
+			if re := AppendFrame(nil, f.Header, f.Data); hex.EncodeToString(re) != hex.EncodeToString(unhex(t, tt.in)) {
+				t.Errorf("AppendFrame round trip = % X", re)
+			}
+		})
+	}
+}
+
+// streamAll feeds chunks to a Stream and collects the user data of the
+// frames and the errors.
+func streamAll(s *Stream, chunks [][]byte) (frames []string, errs []error) {
+	var f Frame
+	for _, p := range chunks {
+		for len(p) > 0 {
+			n, ok, err := s.Next(p, &f)
+			p = p[n:]
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if ok {
+				frames = append(frames, hex.EncodeToString(f.Data))
+			}
+			if n == 0 && !ok && err == nil {
+				panic("no progress")
+			}
+		}
+	}
+	return frames, errs
+}
+
+func TestStreamSplitsAndResync(t *testing.T) {
+	all := unhex(t, frameRead+frameUnsol+frameConfirm+frameEnable)
+	want, _ := streamAll(new(Stream), [][]byte{all})
+	if len(want) != 4 {
+		t.Fatalf("whole stream: %d frames, want 4", len(want))
+	}
+	// Every split point, and byte by byte.
+	for cut := 1; cut < len(all); cut++ {
+		got, errs := streamAll(new(Stream), [][]byte{all[:cut], all[cut:]})
+		if strings.Join(got, ",") != strings.Join(want, ",") || len(errs) > 0 {
+			t.Fatalf("cut at %d: %v %v", cut, got, errs)
+		}
+	}
+	var bytewise [][]byte
+	for i := range all {
+		bytewise = append(bytewise, all[i:i+1])
+	}
+	if got, errs := streamAll(new(Stream), bytewise); strings.Join(got, ",") != strings.Join(want, ",") || len(errs) > 0 {
+		t.Fatalf("byte by byte: %v %v", got, errs)
+	}
+
+	tests := []struct {
+		name   string
+		in     string
+		frames int
+		errs   []error
+	}{
+		{"garbage before", "FF 00 05 11" + frameRead, 1, []error{ErrNoSync}},
+		{"garbage between", frameRead + "01 02 03" + frameConfirm, 2, []error{ErrNoSync}},
+		{"bad header crc then frame", "05 64 05 C4 00 04 01 00 D0 7B" + frameConfirm, 1, []error{ErrHeaderCRC}},
+		{"bad block crc then frame", "05 64 0B C4 00 04 01 00 CA 8A C0 C0 01 3C 01 06 FF 51" + frameConfirm, 1, []error{ErrBlockCRC}},
+		{"bad length", "05 64 03 C4 00 04 01 00 " + crcHex("05 64 03 C4 00 04 01 00") + frameConfirm, 1, []error{ErrLinkLength}},
+		{"sync inside bad header", "05 64 05 64" + frameRead, 1, []error{ErrHeaderCRC}},
+		{"trailing partial", frameRead + "05 64 0B", 1, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := unhex(t, tt.in)
+			for cut := 0; cut <= len(in); cut++ {
+				got, errs := streamAll(new(Stream), [][]byte{in[:cut], in[cut:]})
+				if len(got) != tt.frames || !sameErrs(errs, tt.errs) {
+					t.Fatalf("cut %d: %d frames, errs %v; want %d, %v", cut, len(got), errs, tt.frames, tt.errs)
+				}
+			}
+		})
+	}
+}
+
+func crcHex(s string) string {
+	b, _ := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	c := CRC(b)
+	return hex.EncodeToString([]byte{byte(c), byte(c >> 8)})
+}
+
+// sameErrs compares error kinds ignoring repeats of the same error.
+func sameErrs(got, want []error) bool {
+	var dedup []error
+	for _, e := range got {
+		if len(dedup) == 0 || dedup[len(dedup)-1] != e {
+			dedup = append(dedup, e)
+		}
+	}
+	if len(dedup) != len(want) {
+		return false
+	}
+	for i := range want {
+		if !errors.Is(dedup[i], want[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestReassembler(t *testing.T) {
+	type seg struct {
+		src, dst uint16
+		data     string
+		done     bool
+		frag     string
+		err      error
+	}
+	tests := []struct {
+		name string
+		max  int
+		segs []seg
+	}{
+		{"single", 0, []seg{{1, 2, "C0 AA BB", true, "AABB", nil}}},
+		{"three segments", 0, []seg{
+			{1, 2, "41 01", false, "", nil}, {1, 2, "02 02", false, "", nil}, {1, 2, "83 03", true, "010203", nil}}},
+		{"sequence wraps", 0, []seg{{1, 2, "7F 01", false, "", nil}, {1, 2, "80 02", true, "0102", nil}}},
+		{"out of sequence", 0, []seg{{1, 2, "41 01", false, "", nil}, {1, 2, "83 03", false, "", ErrTransportSeq},
+			{1, 2, "82 02", false, "", ErrTransportNoFirst}}},
+		{"repeat keeps fragment", 0, []seg{{1, 2, "41 01", false, "", nil}, {1, 2, "01 01", false, "", ErrTransportSeq},
+			{1, 2, "82 02", true, "0102", nil}}},
+		{"no first", 0, []seg{{1, 2, "81 01", false, "", ErrTransportNoFirst}}},
+		{"abandoned", 0, []seg{{1, 2, "41 01", false, "", nil}, {1, 2, "C5 09", true, "09", ErrTransportAbandoned}}},
+		{"pairs separate", 0, []seg{{1, 2, "41 01", false, "", nil}, {3, 2, "41 0A", false, "", nil},
+			{1, 2, "82 02", true, "0102", nil}, {3, 2, "82 0B", true, "0A0B", nil}}},
+		{"too long", 3, []seg{{1, 2, "41 01 02", false, "", nil}, {1, 2, "82 03 04", false, "", ErrFragmentTooLong}}},
+		{"too long single", 1, []seg{{1, 2, "C0 01 02", false, "", ErrFragmentTooLong}}},
+		{"empty", 0, []seg{{1, 2, "", false, "", ErrEmptySegment}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Reassembler{MaxFragment: tt.max}
+			for i, s := range tt.segs {
+				frag, done, err := r.Add(s.src, s.dst, unhex(t, s.data))
+				if done != s.done || !errors.Is(err, s.err) || done && !strings.EqualFold(hex.EncodeToString(frag), s.frag) {
+					t.Fatalf("segment %d: %x %v %v; want %s %v %v", i, frag, done, err, s.frag, s.done, s.err)
+				}
+			}
+		})
+	}
+}
+
+func TestReassemblerEviction(t *testing.T) {
+	var r Reassembler
+	for a := range uint16(10) {
+		r.Add(a, 0, []byte{0x40, byte(a)})
+	}
+	if r.Stats.Evicted != 10-reassemblySlots {
+		t.Errorf("evicted %d, want %d", r.Stats.Evicted, 10-reassemblySlots)
+	}
+	// The most recent pairs survive.
+	if frag, done, err := r.Add(9, 0, []byte{0x81, 0xFF}); !done || err != nil || frag[0] != 9 {
+		t.Errorf("pair 9: %x %v %v", frag, done, err)
+	}
+	if _, _, err := r.Add(0, 0, []byte{0x81, 0xFF}); !errors.Is(err, ErrTransportNoFirst) {
+		t.Errorf("evicted pair 0: %v", err)
+	}
+}
+
+func TestAppendFragmentFrames(t *testing.T) {
+	frag := make([]byte, 600)
+	for i := range frag {
+		frag[i] = byte(i)
+	}
+	h := LinkHeader{Control: 0x44, Dst: 1, Src: 1024}
+	wire, next := AppendFragmentFrames(nil, h, 62, frag)
+	if next != 1 {
+		t.Errorf("next seq = %d, want 1", next)
+	}
+	var s Stream
+	var r Reassembler
+	var f Frame
+	var got []byte
+	for p := wire; len(p) > 0; {
+		n, ok, err := s.Next(p, &f)
+		p = p[n:]
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			if fr, done, err := r.Add(f.Header.Src, f.Header.Dst, f.Data); err != nil {
+				t.Fatal(err)
+			} else if done {
+				got = append(got, fr...)
+			}
+		}
+	}
+	if string(got) != string(frag) || s.Stats.Frames != 3 {
+		t.Errorf("round trip: %d bytes in %d frames", len(got), s.Stats.Frames)
+	}
+}
+
+func TestFragment(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+		err  error
+	}{
+		{"read class 0", "C0 01 3C 01 06", []string{"Read(0x01) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g60v1, All Objects"}, nil},
+		{"unsolicited", "F1 82 90 00 02 01 28 01 00 00 04 81", []string{
+			"Unsolicited Response(0x82) fir: 1 fin: 1 con: 1 uns: 1 seq: 0x01 IIN(DeviceRestart, NeedTime)",
+			"g2v1, 2-Byte Count and Index, count: 1", "[1024] - flags: 0x81"}, nil},
+		{"crob select", "C0 03 0C 01 28 01 00 03 00 03 01 64 00 00 00 C8 00 00 00 00", []string{
+			"Select(0x03) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g12v1, 2-Byte Count and Index, count: 1",
+			"[3] - code: 3 count: 1 onTime: 100 offTime: 200 status: 0"}, nil},
+		{"analog float32 and float64", "C0 81 00 00 1E 05 00 00 01 01 00 00 C0 3F 01 00 00 20 40 20 06 00 05 05 01 00 00 00 00 00 00 F0 BF", []string{
+			"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()", "g30v5, 1-Byte Start/Stop, start: 0 stop: 1",
+			"[0] - flags: 0x01 value: 1.5", "[1] - flags: 0x01 value: 2.5",
+			"g32v6, 1-Byte Start/Stop, start: 5 stop: 5", "[5] - flags: 0x01 value: -1"}, nil},
+		{"aob g41v1", "C0 05 29 01 17 01 02 D2 04 00 00 00", []string{
+			"Direct Operate(0x05) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g41v1, 1-Byte Count and Index, count: 1",
+			"[2] - value: 1234 status: 0"}, nil},
+		{"packed binaries", "C0 81 00 00 01 01 00 00 09 2D 01", []string{
+			"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()", "g1v1, 1-Byte Start/Stop, start: 0 stop: 9",
+			"[0] - value: 1", "[1] - value: 0", "[2] - value: 1", "[3] - value: 1", "[4] - value: 0",
+			"[5] - value: 1", "[6] - value: 0", "[7] - value: 0", "[8] - value: 1", "[9] - value: 0"}, nil},
+		{"counter event with time", "C0 81 00 01 16 05 17 01 07 01 0A 00 00 00 E8 03 00 00 00 00", []string{
+			"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN(FuncNotSupported)",
+			"g22v5, 1-Byte Count and Index, count: 1", "[7] - flags: 0x01 count: 10 time: 1000"}, nil},
+		{"file open free format", "C0 19 46 03 5B 01 04 00 AA BB CC DD", []string{
+			"Open File(0x19) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g70v3, Free Format, count: 1", "[0] - raw: AA BB CC DD"}, nil},
+		{"cold restart", "C0 0D", []string{"Cold Restart(0x0D) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00"}, nil},
+		{"time write", "C0 02 32 01 07 01 E8 03 00 00 00 00", []string{
+			"Write(0x02) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g50v1, 1-Byte Count, count: 1", "time: 1000"}, nil},
+		{"short header", "C0", nil, ErrShort},
+		{"short response", "C0 81 00", nil, ErrShort},
+		{"bad range", "C0 01 01 02 00 05 01", []string{"Read(0x01) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00"}, ErrRange},
+		{"reserved qualifier", "C0 01 01 02 0A", []string{"Read(0x01) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00"}, ErrQualifier},
+		{"count beyond fragment", "C0 81 00 00 1E 01 00 00 05 01 00 00 00 00", []string{"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()"}, ErrShort},
+		{"unknown object with data", "C0 81 00 00 63 01 00 00 00 AA", []string{"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()"}, ErrUnknownObject},
+		{"truncated header", "C0 01 01", []string{"Read(0x01) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00"}, ErrShort},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := fmtFragment(unhex(t, tt.in))
+			if !errors.Is(err, tt.err) || strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("got (%v)\n%s\nwant (%v)\n%s", err, strings.Join(got, "\n"), tt.err, strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestFuncCodeNames(t *testing.T) {
+	tests := map[FuncCode]string{
+		FuncConfirm: "CONFIRM", FuncRead: "READ", FuncDirectOperateNR: "DIRECT_OPERATE_NR",
+		FuncColdRestart: "COLD_RESTART", FuncAuthReqNoAck: "AUTHENTICATE_REQ_NR",
+		FuncResponse: "RESPONSE", FuncUnsolicited: "UNSOLICITED_RESPONSE", 0x22: "unknown-34", 0xFF: "unknown-255",
+	}
+	for fc, want := range tests {
+		if got := fc.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", fc, got, want)
+		}
+	}
+	if IIN(0x9004).String() != "DeviceRestart, NeedTime, ParamError" {
+		t.Errorf("IIN names: %q", IIN(0x9004).String())
+	}
+}
