@@ -166,7 +166,7 @@ func wildcard(t string) *regexp.Regexp {
 	for i := 0; i < len(t); {
 		c := t[i]
 		if c == '*' {
-			b.WriteString("[a-z0-9]*")
+			b.WriteString("[a-z0-9]*?")
 			found = true
 			i++
 			continue
@@ -176,7 +176,7 @@ func wildcard(t string) *regexp.Regexp {
 			for j < len(t) && t[j] == 'x' {
 				j++
 			}
-			if n := j - i; n >= 2 || (i > 0 && isDigit(t[i-1])) {
+			if n := j - i; n <= 16 && (n >= 2 || (i > 0 && isDigit(t[i-1]))) {
 				b.WriteString("[a-z0-9]{" + itoa(n) + "}")
 				found = true
 				i = j
