@@ -425,4 +425,3 @@ func BenchmarkMatch(b *testing.B) {
 		f.Match("Siemens", "SIMATIC S7-1200", "4.4.0")
 	}
 }
-
