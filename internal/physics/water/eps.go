@@ -1,0 +1,521 @@
+package water
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// round is EPANET's ROUND macro.
+func round(x float64) int64 {
+	if x >= 0 {
+		return int64(x + 0.5)
+	}
+	return int64(x - 0.5)
+}
+
+func (m *model) patFactor(pat int, p int64) float64 {
+	if pat < 0 {
+		return 1
+	}
+	f := m.patterns[pat]
+	return f[p%int64(len(f))]
+}
+
+// demands sets junction demands, reservoir heads and pump speeds for the
+// current pattern period.
+func (s *hydState) demands() {
+	m := s.m
+	p := (s.htime + m.pstart) / m.pstep
+	for i := 0; i < m.nj; i++ {
+		sum := 0.0
+		for _, d := range m.demands[i] {
+			sum += d.base * m.patFactor(d.pat, p) * m.dmult
+		}
+		s.full[i] = sum
+		s.demFlow[i] = sum
+	}
+	for i := range m.tanks {
+		t := &m.tanks[i]
+		if t.area == 0 && t.pat >= 0 {
+			s.H[t.node] = m.elev[t.node] * m.patFactor(t.pat, p)
+		}
+	}
+	for i := range m.pumps {
+		pu := &m.pumps[i]
+		if pu.upat >= 0 {
+			s.setSetting(pu.link, m.patFactor(pu.upat, p))
+		}
+	}
+}
+
+// setSetting is EPANET's setlinksetting.
+func (s *hydState) setSetting(k int, v float64) {
+	l := &s.m.links[k]
+	switch l.kind {
+	case Pump:
+		s.K[k] = v
+		if v > 0 && s.S[k] <= Closed {
+			s.resetPumpFlow(k)
+			s.S[k] = Open
+		}
+		if v == 0 && s.S[k] > Closed {
+			s.S[k] = Closed
+		}
+	case FCV:
+		s.K[k] = v
+		s.S[k] = Active
+	default:
+		if s.K[k] == Missing && s.S[k] <= Closed {
+			s.S[k] = Open
+		}
+		s.K[k] = v
+	}
+}
+
+// setStatus is EPANET's setlinkstatus.
+func (s *hydState) setStatus(k int, open bool) {
+	l := &s.m.links[k]
+	if open {
+		if l.kind == Pump {
+			s.K[k] = 1
+			if s.S[k] == Closed {
+				s.resetPumpFlow(k)
+			}
+		}
+		if l.kind > Pump && l.kind != GPV {
+			s.K[k] = Missing
+		}
+		s.S[k] = Open
+		return
+	}
+	if l.kind == Pump {
+		s.K[k] = 0
+	}
+	if l.kind > Pump && l.kind != GPV {
+		s.K[k] = Missing
+	}
+	s.S[k] = Closed
+}
+
+func (s *hydState) resetPumpFlow(k int) {
+	pu := &s.m.pumps[s.m.links[k].pump]
+	if pu.ptype == constHP {
+		s.Q[k] = pu.q0
+	}
+}
+
+// controls applies simple controls on tank levels and times (EPANET's
+// controls); junction-pressure controls act inside the solver.
+func (s *hydState) controls() int {
+	m := s.m
+	n := 0
+	for i := range m.controls {
+		c := &m.controls[i]
+		if c.link < 0 {
+			continue
+		}
+		k := c.link
+		reset := false
+		if c.node >= m.nj {
+			t := &m.tanks[c.node-m.nj]
+			h := s.H[c.node]
+			vplus := math.Abs(s.D[c.node])
+			v1 := m.tankVolume(t, h)
+			v2 := m.tankVolume(t, c.grade)
+			if c.kind == LowLevel && v1 <= v2+vplus || c.kind == HiLevel && v1 >= v2-vplus {
+				reset = true
+			}
+		}
+		if c.kind == Timer && c.time == s.htime {
+			reset = true
+		}
+		if c.kind == TimeOfDay && (s.htime+m.tstart)%86400 == c.time {
+			reset = true
+		}
+		if !reset {
+			continue
+		}
+		s1 := Open
+		if s.S[k] <= Closed {
+			s1 = Closed
+		}
+		s2 := c.status
+		k1 := s.K[k]
+		k2 := k1
+		if m.links[k].kind > Pipe {
+			k2 = c.setting
+		}
+		if m.links[k].kind == Pump && s1 == Closed && s2 == Open {
+			s.resetPumpFlow(k)
+		}
+		if s1 != s2 || k1 != k2 {
+			s.S[k] = s2
+			s.K[k] = k2
+			n++
+		}
+	}
+	return n
+}
+
+// timestep returns the length of the next hydraulic step, shortened for
+// pattern and report times, tanks filling or draining and controls, and
+// advances tank levels (EPANET's timestep).
+func (s *hydState) timestep(rtime int64) int64 {
+	m := s.m
+	tstep := m.hstep
+	n := (s.htime+m.pstart)/m.pstep + 1
+	if t := n*m.pstep - s.htime; t > 0 && t < tstep {
+		tstep = t
+	}
+	if t := rtime - s.htime; t > 0 && t < tstep {
+		tstep = t
+	}
+	s.tankTimestep(&tstep)
+	s.controlTimestep(&tstep)
+	if len(m.rules) > 0 {
+		s.ruleTimestep(&tstep)
+	} else {
+		s.tankLevels(tstep)
+	}
+	return tstep
+}
+
+func (s *hydState) tankTimestep(tstep *int64) {
+	m := s.m
+	for i := range m.tanks {
+		t := &m.tanks[i]
+		if t.area == 0 {
+			continue
+		}
+		h, q := s.H[t.node], s.D[t.node]
+		if math.Abs(q) <= qZero {
+			continue
+		}
+		var v float64
+		switch {
+		case q > 0 && h < t.hmax:
+			v = t.vmax - t.v
+		case q < 0 && h > t.hmin:
+			v = t.vmin - t.v
+		default:
+			continue
+		}
+		if ts := round(v / q); ts > 0 && ts < *tstep {
+			*tstep = ts
+		}
+	}
+}
+
+func (s *hydState) controlTimestep(tstep *int64) {
+	m := s.m
+	for i := range m.controls {
+		c := &m.controls[i]
+		var t int64
+		if c.node >= 0 {
+			if c.node < m.nj {
+				continue
+			}
+			h, q := s.H[c.node], s.D[c.node]
+			if math.Abs(q) <= qZero {
+				continue
+			}
+			if h < c.grade && c.kind == HiLevel && q > 0 || h > c.grade && c.kind == LowLevel && q < 0 {
+				tk := &m.tanks[c.node-m.nj]
+				v := m.tankVolume(tk, c.grade) - tk.v
+				t = round(v / q)
+			}
+		}
+		if c.kind == Timer && c.time > s.htime {
+			t = c.time - s.htime
+		}
+		if c.kind == TimeOfDay {
+			t1 := (s.htime + m.tstart) % 86400
+			t2 := c.time
+			if t2 >= t1 {
+				t = t2 - t1
+			} else {
+				t = 86400 - t1 + t2
+			}
+		}
+		if t > 0 && t < *tstep {
+			k := c.link
+			if m.links[k].kind > Pipe && s.K[k] != c.setting || s.S[k] != c.status {
+				*tstep = t
+			}
+		}
+	}
+}
+
+// tankLevels advances tank volumes and heads over tstep seconds.
+func (s *hydState) tankLevels(tstep int64) {
+	m := s.m
+	for i := range m.tanks {
+		t := &m.tanks[i]
+		if t.area == 0 {
+			continue
+		}
+		n := t.node
+		t.v += s.D[n] * float64(tstep)
+		if t.v+s.D[n] >= t.vmax {
+			t.v = t.vmax
+		} else if t.v-s.D[n] <= t.vmin {
+			t.v = t.vmin
+		}
+		s.H[n] = m.tankGrade(t, t.v)
+	}
+}
+
+// Snapshot is the hydraulic state at one reporting period, in the
+// network's own units.
+type Snapshot struct {
+	Period int
+	Time   int64 // seconds from the start of the simulation
+	// Per node.
+	Demand, Head, Pressure, Quality []float64
+	// Per link.
+	Flow, Velocity, Headloss, Setting, LinkQuality []float64
+	Status                                         []Status
+}
+
+// Results holds every reporting period of a run.
+type Results struct {
+	Net      *Network
+	Periods  []Snapshot
+	Warnings []string
+	// Energy per pump (same order as pumps in Net.Links).
+	Energy []PumpEnergy
+	// Events of the run: control actions, status changes of tanks.
+	Events []Event
+}
+
+// PumpEnergy is the energy use of one pump over the run.
+type PumpEnergy struct {
+	Link        string
+	HoursOnline float64
+	KWh         float64
+	PeakKW      float64
+	Cost        float64
+}
+
+// Event is something that happened between reporting periods.
+type Event struct {
+	Time int64
+	What string
+}
+
+// RunOptions tune a run.
+type RunOptions struct {
+	// Duration overrides the network's duration when >= 0.
+	Duration int64
+}
+
+// Simulator runs a compiled network; it can be re-run without re-reading
+// or re-analysing the network.
+type Simulator struct {
+	m *model
+	s *hydState
+}
+
+// NewSimulator compiles net for simulation.
+func NewSimulator(net *Network) (*Simulator, error) {
+	m, err := compile(net)
+	if err != nil {
+		return nil, err
+	}
+	return &Simulator{m: m, s: newHydState(m)}, nil
+}
+
+// Run simulates net with default options.
+func Run(ctx context.Context, net *Network) (*Results, error) {
+	sim, err := NewSimulator(net)
+	if err != nil {
+		return nil, err
+	}
+	return sim.Run(ctx, RunOptions{Duration: -1})
+}
+
+// Run performs an extended-period hydraulic simulation, EPANET style.
+func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error) {
+	m, s := sim.m, sim.s
+	dur := m.dur
+	if opt.Duration >= 0 {
+		dur = opt.Duration
+	}
+	res := &Results{Net: m.net}
+	s.init()
+	rtime := m.rstep
+	nextReport := m.rstart
+	period := 0
+	halted := false
+	var energy = make([]PumpEnergy, len(m.pumps))
+	for i, pu := range m.pumps {
+		energy[i].Link = m.net.Links[pu.link].ID
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.demands()
+		s.controls()
+		if err := s.solve(); err != nil {
+			if ic, ok := err.(*errIllConditioned); ok {
+				return nil, &UnsolvableError{Time: s.htime, Node: m.net.Nodes[ic.node].ID}
+			}
+			return nil, fmt.Errorf("solve at %s: %w", clock(s.htime), err)
+		}
+		if s.relErr > m.hacc {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: system unbalanced (relative flow change %.6f after %d trials)", clock(s.htime), s.relErr, s.iters-1))
+			if m.extraIter == -1 {
+				halted = true
+			}
+		}
+		// Record every report time covered by this solution.
+		for nextReport == s.htime {
+			res.Periods = append(res.Periods, sim.snapshot(period, s.htime))
+			period++
+			nextReport += m.rstep
+		}
+		if halted {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: simulation halted (UNBALANCED STOP)", clock(s.htime)))
+			break
+		}
+		if s.htime >= dur {
+			sim.addEnergy(energy, 0, dur == 0)
+			break
+		}
+		tstep := s.timestep(rtime)
+		sim.addEnergy(energy, tstep, false)
+		s.htime += tstep
+		if s.htime >= rtime {
+			rtime += m.rstep
+		}
+	}
+	res.Energy = energy
+	return res, nil
+}
+
+// UnsolvableError reports network equations that cannot be solved (EPANET
+// error 110), typically a junction cut off from every source.
+type UnsolvableError struct {
+	Time int64
+	Node string
+}
+
+func (e *UnsolvableError) Error() string {
+	return fmt.Sprintf("%s: cannot solve the network equations (ill-conditioned at node %s; is it cut off from every tank and reservoir?)", clock(e.Time), e.Node)
+}
+
+// BadInput reports that the network, not the program, is at fault.
+func (e *UnsolvableError) BadInput() bool { return true }
+
+func clock(t int64) string {
+	return fmt.Sprintf("%d:%02d:%02d", t/3600, t/60%60, t%60)
+}
+
+func (sim *Simulator) addEnergy(e []PumpEnergy, hstep int64, snapshot bool) {
+	m, s := sim.m, sim.s
+	dt := float64(hstep) / 3600
+	if snapshot {
+		dt = 1
+	}
+	if dt == 0 {
+		return
+	}
+	n := (s.htime + m.pstart) / m.pstep
+	f0 := m.patFactor(m.epat, n)
+	for i := range m.pumps {
+		pu := &m.pumps[i]
+		k := pu.link
+		if s.S[k] <= Closed {
+			continue
+		}
+		c := m.ecost
+		if pu.ecost > 0 {
+			c = pu.ecost
+		}
+		if pu.epat >= 0 {
+			c *= m.patFactor(pu.epat, n)
+		} else {
+			c *= f0
+		}
+		kw := sim.pumpPower(k)
+		e[i].HoursOnline += dt
+		e[i].KWh += kw * dt
+		e[i].PeakKW = math.Max(e[i].PeakKW, kw)
+		e[i].Cost += c * kw * dt
+	}
+}
+
+// pumpPower is the power (kW) drawn by pump link k.
+func (sim *Simulator) pumpPower(k int) float64 {
+	m, s := sim.m, sim.s
+	l := &m.links[k]
+	q := math.Abs(s.Q[k])
+	dh := math.Abs(s.H[l.n1] - s.H[l.n2])
+	pu := &m.pumps[l.pump]
+	e := m.epump
+	if pu.ecurve != nil && s.K[k] > 0 {
+		q4 := q / s.K[k] * m.qcf
+		e = interp(pu.ecurve.X, pu.ecurve.Y, q4)
+		e = 100 - (100-e)*math.Pow(1/s.K[k], 0.1)
+	}
+	e = math.Max(1, math.Min(e, 100)) / 100
+	return dh * q * m.spgrav / 8.814 / e * kwPerHP
+}
+
+// f32 rounds to float32, as EPANET stores results.
+func f32(x float64) float64 { return float64(float32(x)) }
+
+// snapshot converts the current state to user units the way EPANET writes
+// its binary output: heads, demands and flows pass through float32 first.
+func (sim *Simulator) snapshot(period int, t int64) Snapshot {
+	m, s := sim.m, sim.s
+	sn := Snapshot{Period: period, Time: t,
+		Demand: make([]float64, m.nn), Head: make([]float64, m.nn), Pressure: make([]float64, m.nn), Quality: make([]float64, m.nn),
+		Flow: make([]float64, m.nl), Velocity: make([]float64, m.nl), Headloss: make([]float64, m.nl), Setting: make([]float64, m.nl),
+		LinkQuality: make([]float64, m.nl), Status: make([]Status, m.nl)}
+	h := make([]float64, m.nn)
+	for i := 0; i < m.nn; i++ {
+		h[i] = f32(s.H[i])
+		sn.Demand[i] = f32(f32(s.D[i]) * m.qcf)
+		sn.Head[i] = f32(h[i] * m.hcf)
+		sn.Pressure[i] = f32((h[i] - m.elev[i]) * m.pcf)
+	}
+	for k := range m.links {
+		l := &m.links[k]
+		q := f32(s.Q[k])
+		if s.S[k] <= Closed {
+			q = 0
+		}
+		sn.Flow[k] = f32(q * m.qcf)
+		if l.kind != Pump {
+			a := math.Pi * l.diam * l.diam / 4
+			sn.Velocity[k] = f32(math.Abs(q) / a * m.hcf)
+		}
+		if s.S[k] > Closed {
+			dh := h[l.n1] - h[l.n2]
+			if l.kind != Pump {
+				dh = math.Abs(dh)
+			}
+			if l.kind <= Pipe {
+				sn.Headloss[k] = f32(1000 * dh / l.length)
+			} else {
+				sn.Headloss[k] = f32(dh * m.hcf)
+			}
+		}
+		sn.Status[k] = s.S[k]
+		set := f32(s.K[k])
+		if s.K[k] != Missing {
+			switch l.kind {
+			case CVPipe, Pipe, Pump, TCV:
+				sn.Setting[k] = set
+			case PRV, PSV, PBV:
+				sn.Setting[k] = f32(set * m.pcf)
+			case FCV:
+				sn.Setting[k] = f32(set * m.qcf)
+			}
+		}
+	}
+	return sn
+}

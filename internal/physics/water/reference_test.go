@@ -1,0 +1,207 @@
+package water
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"testing"
+
+	"github.com/citadel-city/citadel/internal/shareddata"
+)
+
+// refRow is one row of ref/nodes.csv.gz or ref/links.csv.gz.
+type refRow struct {
+	period int
+	id     string
+	vals   []float64
+}
+
+func readRefCSV(t testing.TB, path string) []refRow {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(zr)
+	if _, err := r.Read(); err != nil {
+		t.Fatal(err)
+	}
+	var rows []refRow
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := strconv.Atoi(rec[0])
+		row := refRow{period: p, id: rec[2]}
+		for _, s := range rec[3:] {
+			v, _ := strconv.ParseFloat(s, 64)
+			row.vals = append(row.vals, v)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// errStat collects absolute errors of one quantity.
+type errStat struct {
+	errs  []float64
+	worst string // where the worst error is
+	max   float64
+	fails int // values outside tolerance
+}
+
+func (e *errStat) add(got, want, tol float64, where string) {
+	d := math.Abs(got - want)
+	if math.IsNaN(got) {
+		d = math.Inf(1)
+	}
+	e.errs = append(e.errs, d)
+	if d > e.max {
+		e.max = d
+		e.worst = fmt.Sprintf("%s got %g want %g", where, got, want)
+	}
+	if d > tol {
+		e.fails++
+	}
+}
+
+func (e *errStat) p99() float64 {
+	if len(e.errs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), e.errs...)
+	sort.Float64s(s)
+	return s[int(math.Ceil(0.99*float64(len(s))))-1]
+}
+
+// Tolerances, from the acceptance criteria. EPANET stops iterating
+// when the relative flow change falls below Accuracy (1e-3 by default), and
+// stores float32 results: agreement is expected to about 1e-3 relative in
+// flow and 1e-2 ft (or m) in head.
+const (
+	tolHead  = 0.01 // heads, tank levels (network length units)
+	tolPress = 0.01 // pressure (psi or m)
+	tolFlowA = 0.01 // flows and demands: 0.01 units or 0.1 %
+	tolFlowR = 0.001
+)
+
+func flowTol(want float64) float64 { return math.Max(tolFlowA, tolFlowR*math.Abs(want)) }
+
+// knownGaps lists quantities that are not yet matched for a network and
+// why; they are reported but do not fail the test. Keep it empty for
+// networks that match.
+var knownGaps = map[string]map[string]string{}
+
+func TestReferenceNetworks(t *testing.T) {
+	root := shareddata.Path(t, "water", "networks")
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		t.Run(name, func(t *testing.T) {
+			if testing.Short() && (name == "CTOWN" || name == "ctown_map") {
+				t.Skip("long EPS network skipped in -short mode")
+			}
+			dir := filepath.Join(root, name)
+			net, err := ReadFile(filepath.Join(dir, name+".inp"))
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			res, err := Run(context.Background(), net)
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			compareReference(t, name, dir, res)
+		})
+	}
+}
+
+func compareReference(t *testing.T, name, dir string, res *Results) {
+	nodes := readRefCSV(t, filepath.Join(dir, "ref", "nodes.csv.gz"))
+	links := readRefCSV(t, filepath.Join(dir, "ref", "links.csv.gz"))
+	net := res.Net
+	var head, press, dem, flow errStat
+	statusMismatch := 0
+	statusWhere := ""
+	maxPeriod := -1
+	for _, r := range nodes {
+		maxPeriod = max(maxPeriod, r.period)
+	}
+	if len(res.Periods) != maxPeriod+1 {
+		t.Errorf("%d periods, reference has %d", len(res.Periods), maxPeriod+1)
+	}
+	for _, r := range nodes {
+		if r.period >= len(res.Periods) {
+			continue
+		}
+		i := net.NodeIndex(r.id)
+		if i < 0 {
+			t.Fatalf("node %s missing", r.id)
+		}
+		sn := &res.Periods[r.period]
+		where := fmt.Sprintf("node %s period %d", r.id, r.period)
+		dem.add(sn.Demand[i], r.vals[0], flowTol(r.vals[0]), where)
+		head.add(sn.Head[i], r.vals[1], tolHead, where)
+		press.add(sn.Pressure[i], r.vals[2], tolPress, where)
+	}
+	for _, r := range links {
+		if r.period >= len(res.Periods) {
+			continue
+		}
+		k := net.LinkIndex(r.id)
+		if k < 0 {
+			t.Fatalf("link %s missing", r.id)
+		}
+		sn := &res.Periods[r.period]
+		where := fmt.Sprintf("link %s period %d", r.id, r.period)
+		flow.add(sn.Flow[k], r.vals[0], flowTol(r.vals[0]), where)
+		if st := Status(r.vals[4]); st != sn.Status[k] {
+			statusMismatch++
+			if statusWhere == "" {
+				statusWhere = fmt.Sprintf("%s: got %v want %v", where, sn.Status[k], st)
+			}
+		}
+	}
+	t.Logf("%-10s periods=%d  head max %.2e p99 %.2e | pressure max %.2e p99 %.2e | demand max %.2e p99 %.2e | flow max %.2e p99 %.2e | status mismatches %d/%d",
+		name, len(res.Periods), head.max, head.p99(), press.max, press.p99(), dem.max, dem.p99(), flow.max, flow.p99(), statusMismatch, len(links))
+	gaps := knownGaps[name]
+	check := func(q string, e *errStat) {
+		if e.fails == 0 {
+			return
+		}
+		if why, ok := gaps[q]; ok {
+			t.Logf("SKIPPED %s %s (%d values out of tolerance, worst %s): %s", name, q, e.fails, e.worst, why)
+			return
+		}
+		t.Errorf("%s: %d values out of tolerance; worst %s", q, e.fails, e.worst)
+	}
+	check("head", &head)
+	check("pressure", &press)
+	check("demand", &dem)
+	check("flow", &flow)
+	if statusMismatch > 0 {
+		if why, ok := gaps["status"]; ok {
+			t.Logf("SKIPPED %s status (%d mismatches, first %s): %s", name, statusMismatch, statusWhere, why)
+		} else {
+			t.Errorf("status: %d mismatches; first %s", statusMismatch, statusWhere)
+		}
+	}
+}
