@@ -39,11 +39,11 @@ type Protocol string
 
 // The values of the enumerated types.
 const (
-	AuthNone     AuthState = "none"
-	AuthDefault  AuthState = "default-credentials"
-	AuthShared   AuthState = "shared-password"
-	AuthUnique   AuthState = "unique-password"
-	AuthMFA      AuthState = "mfa"
+	AuthNone     AuthState   = "none"
+	AuthDefault  AuthState   = "default-credentials"
+	AuthShared   AuthState   = "shared-password"
+	AuthUnique   AuthState   = "unique-password"
+	AuthMFA      AuthState   = "mfa"
 	EnforceNone  Enforcement = "none"
 	EnforceFW    Enforcement = "firewall"
 	EnforceVPN   Enforcement = "vpn"

@@ -115,13 +115,26 @@ func (k *KPaths) reset() {
 // Shortest returns up to n shortest loopless paths to target, in increasing
 // weight (ties in a stable order).
 func (k *KPaths) Shortest(target int32, n int) []Path {
+	return k.Distinct(target, n, nil)
+}
+
+// Distinct is Shortest where paths with the same key count once: only the
+// first (shortest) path of each key is returned. Callers use it to hide
+// paths that differ only in steps they do not report. At most 8·n paths are
+// enumerated, so fewer than n may be returned when many paths share keys.
+func (k *KPaths) Distinct(target int32, n int, key func(edges []int32) string) []Path {
 	first := k.t.PathTo(k.g, target)
-	if n <= 0 || (first == nil && !k.isSource(target)) || first == nil {
+	if n <= 0 || first == nil {
 		return nil
 	}
 	found := []Path{{Edges: first, Weight: k.t.Dist[target]}}
+	out := []Path{found[0]}
+	keys := map[string]bool{}
+	if key != nil {
+		keys[key(first)] = true
+	}
 	var cands []Path
-	for len(found) < n {
+	for len(out) < n && len(found) < 8*n {
 		prev := found[len(found)-1].Edges
 		// Walk the previous path backwards from the target: the root is the
 		// suffix prev[j:] and the spur node the node where it starts (the
@@ -168,10 +181,19 @@ func (k *KPaths) Shortest(target int32, n int) []Path {
 				best = i
 			}
 		}
-		found = append(found, cands[best])
+		p := cands[best]
+		found = append(found, p)
 		cands = slices.Delete(cands, best, best+1)
+		if key == nil {
+			out = found
+			continue
+		}
+		if kk := key(p.Edges); !keys[kk] {
+			keys[kk] = true
+			out = append(out, p)
+		}
 	}
-	return found
+	return out
 }
 
 // ban bans edge e for the current spur; ban(-1) only marks the end of the list.
@@ -196,4 +218,18 @@ func containsPath(list []Path, edges []int32) bool {
 		}
 	}
 	return false
+}
+
+// ShortestAvoiding returns the shortest path to target that uses none of the
+// edges in ban, if there is one.
+func (k *KPaths) ShortestAvoiding(target int32, ban []int32) (Path, bool) {
+	for _, e := range ban {
+		k.ban(e)
+	}
+	defer k.unban()
+	edges, d, ok := k.spur(target)
+	if !ok {
+		return Path{}, false
+	}
+	return Path{Edges: edges, Weight: d}, true
 }
