@@ -347,3 +347,43 @@ func TestFuncCodeNames(t *testing.T) {
 		t.Errorf("IIN names: %q", IIN(0x9004).String())
 	}
 }
+
+func TestSelectTracker(t *testing.T) {
+	crob := unhex(t, "0C 01 28 01 00 03 00 03 01 64 00 00 00 C8 00 00 00 00")
+	other := unhex(t, "0C 01 28 01 00 04 00 03 01 64 00 00 00 C8 00 00 00 00")
+	tests := []struct {
+		name   string
+		sel    bool
+		opSrc  uint16
+		opSeq  uint8
+		opObjs []byte
+		want   OperateResult
+	}{
+		{"matched", true, 1, 6, crob, OperateMatched},
+		{"no select", false, 1, 6, crob, OperateNoSelect},
+		{"other master", true, 2, 6, crob, OperateNoSelect},
+		{"objects differ", true, 1, 6, other, OperateObjectsDiffer},
+		{"shorter", true, 1, 6, crob[:10], OperateObjectsDiffer},
+		{"sequence", true, 1, 7, crob, OperateSequence},
+	}
+	for _, tt := range tests {
+		var st SelectTracker
+		if tt.sel {
+			st.Select(1, 1024, 5, crob)
+		}
+		if got := st.Operate(tt.opSrc, 1024, tt.opSeq, tt.opObjs); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+		// An OPERATE from another master leaves the SELECT pending; any
+		// other consumes it.
+		if got := st.Operate(1, 1024, 6, crob); got != OperateNoSelect && tt.opSrc == 1 {
+			t.Errorf("%s: second operate %v, want no_select", tt.name, got)
+		}
+	}
+	// Sequence wraps from 15 to 0.
+	var st SelectTracker
+	st.Select(1, 1024, 15, crob)
+	if got := st.Operate(1, 1024, 0, crob); got != OperateMatched {
+		t.Errorf("wrap: %v", got)
+	}
+}
