@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/citadel-city/citadel/internal/diag"
 )
@@ -90,7 +91,8 @@ func Parse(name string, r io.Reader) (*Network, error) {
 		}
 		switch sect {
 		case "":
-			p.errorf("data before the first [SECTION] heading")
+			p.errorf("data before the first [SECTION] heading; is this an EPANET .inp file?")
+			sect = "?"
 		case "?", "COORDINATES", "VERTICES", "LABELS", "BACKDROP", "TAGS", "ROUGHNESS":
 			// Layout and annotations: not used for computation.
 		case "TITLE":
@@ -1460,4 +1462,20 @@ func (p *inpParser) finish() {
 	if o.QualTol == Missing {
 		o.QualTol = 0.01
 	}
+}
+
+// ParseDuration parses a simulation duration given as a Go duration
+// ("36h", "90m"), as EPANET clock time ("36:00", "1:30:00") or as decimal
+// hours ("36").
+func ParseDuration(s string) (int64, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		if d < 0 {
+			return 0, diag.Errorf("duration %q is negative", s)
+		}
+		return int64(d / time.Second), nil
+	}
+	if t, ok := parseClock(s, ""); ok {
+		return t, nil
+	}
+	return 0, diag.Errorf("invalid duration %q (use e.g. 24h, 90m, 36:00 or 12)", s)
 }

@@ -1,0 +1,220 @@
+package water
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+
+	"github.com/citadel-city/citadel/internal/atomicfile"
+)
+
+// num formats a result value as the shortest decimal that round-trips to
+// the same float32, as the reference CSV files do.
+func num(b []byte, v float64) []byte {
+	return strconv.AppendFloat(b, v, 'g', -1, 32)
+}
+
+// WriteNodesCSV writes period,time_s,node_id,demand,head,pressure,quality.
+func (r *Results) WriteNodesCSV(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("period,time_s,node_id,demand,head,pressure,quality\n")
+	var b []byte
+	for _, sn := range r.Periods {
+		for i, n := range r.Net.Nodes {
+			b = strconv.AppendInt(b[:0], int64(sn.Period), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, sn.Time, 10)
+			b = append(b, ',')
+			b = append(b, csvField(n.ID)...)
+			for _, v := range [...]float64{sn.Demand[i], sn.Head[i], sn.Pressure[i], sn.Quality[i]} {
+				b = append(b, ',')
+				b = num(b, v)
+			}
+			b = append(b, '\n')
+			bw.Write(b)
+		}
+	}
+	return bw.Flush()
+}
+
+// WriteLinksCSV writes period,time_s,link_id,flow,velocity,headloss,quality,status,setting.
+func (r *Results) WriteLinksCSV(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("period,time_s,link_id,flow,velocity,headloss,quality,status,setting\n")
+	var b []byte
+	for _, sn := range r.Periods {
+		for k, l := range r.Net.Links {
+			b = strconv.AppendInt(b[:0], int64(sn.Period), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, sn.Time, 10)
+			b = append(b, ',')
+			b = append(b, csvField(l.ID)...)
+			for _, v := range [...]float64{sn.Flow[k], sn.Velocity[k], sn.Headloss[k], sn.LinkQuality[k]} {
+				b = append(b, ',')
+				b = num(b, v)
+			}
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(sn.Status[k]), 10)
+			b = append(b, ',')
+			b = num(b, sn.Setting[k])
+			b = append(b, '\n')
+			bw.Write(b)
+		}
+	}
+	return bw.Flush()
+}
+
+func csvField(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ',' || c == '"' || c == '\n' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// WriteDir writes nodes.csv and links.csv into dir, atomically.
+func (r *Results) WriteDir(dir string) error {
+	if err := atomicfile.Write(filepath.Join(dir, "nodes.csv"), 0o644, r.WriteNodesCSV); err != nil {
+		return fmt.Errorf("write nodes.csv: %w", err)
+	}
+	if err := atomicfile.Write(filepath.Join(dir, "links.csv"), 0o644, r.WriteLinksCSV); err != nil {
+		return fmt.Errorf("write links.csv: %w", err)
+	}
+	return nil
+}
+
+// Summary condenses a run for people and for an attack scorer.
+type Summary struct {
+	Title        string          `json:"title,omitempty"`
+	Junctions    int             `json:"junctions"`
+	Reservoirs   int             `json:"reservoirs"`
+	Tanks        int             `json:"tanks"`
+	Pipes        int             `json:"pipes"`
+	Pumps        int             `json:"pumps"`
+	Valves       int             `json:"valves"`
+	FlowUnits    string          `json:"flow_units"`
+	Headloss     string          `json:"headloss"`
+	Periods      int             `json:"periods"`
+	DurationS    int64           `json:"duration_s"`
+	Warnings     []string        `json:"warnings"`
+	TankEvents   []TankEvent     `json:"tank_events"`
+	LowPressure  []PressureIssue `json:"negative_pressures"`
+	Energy       []PumpEnergy    `json:"pump_energy"`
+	TotalKWh     float64         `json:"total_kwh"`
+	TotalCost    float64         `json:"total_cost"`
+	NotSimulated []string        `json:"not_simulated,omitempty"`
+}
+
+// TankEvent says that a tank was empty or full at some reporting periods.
+type TankEvent struct {
+	Tank    string `json:"tank"`
+	State   string `json:"state"` // "empty" or "full"
+	Periods int    `json:"periods"`
+	FirstS  int64  `json:"first_time_s"`
+}
+
+// PressureIssue is a junction with negative pressure at some periods.
+type PressureIssue struct {
+	Node    string  `json:"node"`
+	Periods int     `json:"periods"`
+	Min     float64 `json:"min_pressure"`
+	FirstS  int64   `json:"first_time_s"`
+}
+
+// Summarize computes the summary of a run.
+func (r *Results) Summarize() *Summary {
+	net := r.Net
+	s := &Summary{FlowUnits: net.Options.Flow.String(), Headloss: net.Options.Headloss.String(), Periods: len(r.Periods),
+		Warnings: append([]string{}, r.Warnings...), Energy: r.Energy, TankEvents: []TankEvent{}, LowPressure: []PressureIssue{},
+		NotSimulated: net.Ignored}
+	if len(net.Title) > 0 {
+		s.Title = net.Title[0]
+	}
+	if len(r.Periods) > 0 {
+		s.DurationS = r.Periods[len(r.Periods)-1].Time
+	}
+	s.Junctions, s.Reservoirs, s.Tanks, s.Pipes, s.Pumps, s.Valves = net.Counts()
+	if net.Options.Quality != QualNone {
+		s.NotSimulated = append(s.NotSimulated, "water quality ("+net.Options.Quality.String()+")")
+	}
+	for i, n := range net.Nodes {
+		switch n.Kind {
+		case Junction:
+			var pi PressureIssue
+			for _, sn := range r.Periods {
+				if p := sn.Pressure[i]; p < 0 {
+					if pi.Periods == 0 {
+						pi.FirstS = sn.Time
+						pi.Min = p
+					}
+					pi.Periods++
+					pi.Min = math.Min(pi.Min, p)
+				}
+			}
+			if pi.Periods > 0 {
+				pi.Node = n.ID
+				s.LowPressure = append(s.LowPressure, pi)
+			}
+		case Tank:
+			for _, st := range []string{"empty", "full"} {
+				ev := TankEvent{Tank: n.ID, State: st}
+				for _, sn := range r.Periods {
+					lvl := sn.Head[i] - n.Elev
+					if st == "empty" && lvl <= n.MinLevel+1e-3 || st == "full" && lvl >= n.MaxLevel-1e-3 {
+						if ev.Periods == 0 {
+							ev.FirstS = sn.Time
+						}
+						ev.Periods++
+					}
+				}
+				if ev.Periods > 0 {
+					s.TankEvents = append(s.TankEvents, ev)
+				}
+			}
+		}
+	}
+	for _, e := range r.Energy {
+		s.TotalKWh += e.KWh
+		s.TotalCost += e.Cost
+	}
+	if len(s.LowPressure) > 0 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("negative pressures at %d junctions", len(s.LowPressure)))
+	}
+	return s
+}
+
+// WriteText prints the summary for people.
+func (s *Summary) WriteText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	if s.Title != "" {
+		fmt.Fprintf(bw, "%s\n", s.Title)
+	}
+	fmt.Fprintf(bw, "network: %d junctions, %d reservoirs, %d tanks, %d pipes, %d pumps, %d valves (%s, %s)\n",
+		s.Junctions, s.Reservoirs, s.Tanks, s.Pipes, s.Pumps, s.Valves, s.FlowUnits, s.Headloss)
+	fmt.Fprintf(bw, "simulated: %d reporting periods, %s\n", s.Periods, clock(s.DurationS))
+	for _, w := range s.Warnings {
+		fmt.Fprintf(bw, "warning: %s\n", w)
+	}
+	for _, e := range s.TankEvents {
+		fmt.Fprintf(bw, "tank %s %s at %d periods (first at %s)\n", e.Tank, e.State, e.Periods, clock(e.FirstS))
+	}
+	const maxShown = 10
+	for i, p := range s.LowPressure {
+		if i == maxShown {
+			fmt.Fprintf(bw, "... and %d more junctions with negative pressure\n", len(s.LowPressure)-maxShown)
+			break
+		}
+		fmt.Fprintf(bw, "negative pressure at %s: %d periods, min %.3f (first at %s)\n", p.Node, p.Periods, p.Min, clock(p.FirstS))
+	}
+	if len(s.Energy) > 0 {
+		fmt.Fprintf(bw, "pumps: %.1f kWh, cost %.2f\n", s.TotalKWh, s.TotalCost)
+	}
+	for _, n := range s.NotSimulated {
+		fmt.Fprintf(bw, "not simulated: %s\n", n)
+	}
+	return bw.Flush()
+}
