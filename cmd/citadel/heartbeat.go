@@ -173,13 +173,12 @@ ignored.`,
 }
 
 func readModel(path string) (*heartbeat.Model, error) {
-	var m *heartbeat.Model
-	f, err := openFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
 	}
 	defer f.Close()
-	m, err = heartbeat.ReadModel(f, path)
+	m, err := heartbeat.ReadModel(f, path)
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
 	}
@@ -234,5 +233,3 @@ changes); rows labelled -999 are left out.`,
 	f.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
 	return cmd
 }
-
-func openFile(path string) (*os.File, error) { return os.Open(path) }

@@ -65,7 +65,7 @@ func synth(seed uint64, n int, atk *attack) Segment {
 	return seg
 }
 
-func synthConfig(t *testing.T) *Config {
+func synthConfig(t testing.TB) *Config {
 	m, err := ParseMap(strings.NewReader(synthMapYAML), "synth.yaml")
 	if err != nil {
 		t.Fatal(err)

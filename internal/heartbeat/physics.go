@@ -289,27 +289,38 @@ func (p *Physics) Fit(cfg *Config, segs []Segment) error {
 type relScorer struct {
 	rels []Relation
 	prev prevTracker
-	f    []float64
 }
 
 func newRelScorer(cfg *Config, rels []Relation) *relScorer {
-	w := 1
-	for i := range rels {
-		w = max(w, rels[i].width())
-	}
-	return &relScorer{rels: rels, prev: newPrevTracker(cfg), f: make([]float64, w)}
+	return &relScorer{rels: rels, prev: newPrevTracker(cfg)}
 }
 
 // residuals calls fn with each qualifying relation's standardised residual.
 func (s *relScorer) residuals(t time.Time, x []float64, fn func(i int, z float64)) {
 	adj := s.prev.adjacent(t)
+	h := t.Hour()
 	for i := range s.rels {
 		r := &s.rels[i]
-		y, ok := r.design(s.f, t, x, s.prev.x, adj)
-		if !ok {
+		if r.Cond >= 0 && x[r.Cond] <= 0.5 || !adj && r.needsPrev() {
 			continue
 		}
-		fn(i, (y-r.predict(s.f))/r.Sigma)
+		// The features of Relation.design, without filling the hour dummies.
+		pred := r.Coef[0]
+		for k, g := range r.Regs {
+			v := x[g.Sig]
+			if g.Lag > 0 {
+				v = s.prev.x[g.Sig]
+			}
+			pred += r.Coef[1+k] * v
+		}
+		if r.Hour && h > 0 {
+			pred += r.Coef[len(r.Regs)+h]
+		}
+		y := x[r.Target]
+		if r.Delta {
+			y -= s.prev.x[r.Target]
+		}
+		fn(i, (y-pred)/r.Sigma)
 	}
 	s.prev.set(t, x)
 }
