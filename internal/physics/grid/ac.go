@@ -33,15 +33,17 @@ type acSolver struct {
 	lin sparselu.Solver
 
 	// Jacobian pattern for the current PV/PQ sets.
-	jac     *sparselu.Matrix
-	jpos    []int // 4 positions per Ybus entry: dP/dVa, dP/dVm, dQ/dVa, dQ/dVm (-1 when absent)
-	rowP    []int
-	rowQ    []int
-	patKey  []int
-	ibus    []complex128
-	mis     []float64
-	iters   int
-	lastMis float64
+	jac    *sparselu.Matrix
+	jpos   []int // 4 positions per Ybus entry: dP/dVa, dP/dVm, dQ/dVa, dQ/dVm (-1 when absent)
+	rowP   []int
+	rowQ   []int
+	patKey []int
+	// busOrder is a fill-reducing ordering of the buses.
+	busOrder []int
+	ibus     []complex128
+	mis      []float64
+	iters    int
+	lastMis  float64
 }
 
 func (s *acSolver) run() (*Result, error) {
@@ -233,7 +235,22 @@ func (s *acSolver) buildPattern(pv, pq []int) error {
 			s.jpos[4*p+3] = find(s.rowQ[i], s.rowQ[k])
 		}
 	}
-	s.lin.Reset()
+	// Order the buses by minimum degree on the pattern of Ybus (half the
+	// size of the Jacobian's graph, same structure) and keep the unknowns
+	// of a bus together.
+	if s.busOrder == nil {
+		s.busOrder = sparselu.MinDegree(&sparselu.Matrix{N: nb, ColPtr: y.rowPtr, RowIdx: y.col})
+	}
+	q := make([]int, 0, m)
+	for _, b := range s.busOrder {
+		if s.rowP[b] >= 0 {
+			q = append(q, s.rowP[b])
+		}
+		if s.rowQ[b] >= 0 {
+			q = append(q, s.rowQ[b])
+		}
+	}
+	s.lin.SetOrdering(q)
 	return nil
 }
 

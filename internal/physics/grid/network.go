@@ -1,7 +1,6 @@
 package grid
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"math/cmplx"
@@ -223,40 +222,65 @@ type csrC struct {
 // makeYbus builds the bus admittance matrix, with every diagonal entry
 // present (MATPOWER's makeYbus).
 func (n *network) makeYbus() *csrC {
-	type ent struct {
-		r, c int
-		v    complex128
+	nb := n.nb
+	y := &csrC{n: nb, rowPtr: make([]int, nb+1), diag: make([]int, nb)}
+	// Count entries per row (with duplicates), fill, then sort and merge
+	// each short row.
+	for i := range nb {
+		y.rowPtr[i+1] = 1
 	}
-	ents := make([]ent, 0, 4*len(n.f)+n.nb)
-	for i := range n.nb {
-		ents = append(ents, ent{i, i, complex(n.gs[i], n.bs[i]) / complex(n.baseMVA, 0)})
+	for k := range n.f {
+		y.rowPtr[n.f[k]+1] += 2
+		y.rowPtr[n.t[k]+1] += 2
+	}
+	for i := range nb {
+		y.rowPtr[i+1] += y.rowPtr[i]
+	}
+	col := make([]int, y.rowPtr[nb])
+	val := make([]complex128, y.rowPtr[nb])
+	fill := make([]int, nb)
+	copy(fill, y.rowPtr[:nb])
+	put := func(i, j int, v complex128) {
+		col[fill[i]], val[fill[i]] = j, v
+		fill[i]++
+	}
+	for i := range nb {
+		put(i, i, complex(n.gs[i], n.bs[i])/complex(n.baseMVA, 0))
 	}
 	for k := range n.f {
 		f, t := n.f[k], n.t[k]
-		ents = append(ents, ent{f, f, n.yff[k]}, ent{f, t, n.yft[k]}, ent{t, f, n.ytf[k]}, ent{t, t, n.ytt[k]})
+		put(f, f, n.yff[k])
+		put(f, t, n.yft[k])
+		put(t, f, n.ytf[k])
+		put(t, t, n.ytt[k])
 	}
-	slices.SortFunc(ents, func(a, b ent) int {
-		if c := cmp.Compare(a.r, b.r); c != 0 {
-			return c
+	y.col = make([]int, 0, len(col))
+	y.val = make([]complex128, 0, len(col))
+	start := 0
+	for i := range nb {
+		lo, hi := y.rowPtr[i], y.rowPtr[i+1]
+		c, v := col[lo:hi], val[lo:hi]
+		for a := 1; a < len(c); a++ {
+			for b := a; b > 0 && c[b] < c[b-1]; b-- {
+				c[b], c[b-1] = c[b-1], c[b]
+				v[b], v[b-1] = v[b-1], v[b]
+			}
 		}
-		return cmp.Compare(a.c, b.c)
-	})
-	y := &csrC{n: n.nb, rowPtr: make([]int, n.nb+1), diag: make([]int, n.nb)}
-	for k, e := range ents {
-		if k > 0 && e.r == ents[k-1].r && e.c == ents[k-1].c {
-			y.val[len(y.val)-1] += e.v
-			continue
+		for a := range c {
+			if a > 0 && c[a] == c[a-1] {
+				y.val[len(y.val)-1] += v[a]
+				continue
+			}
+			if c[a] == i {
+				y.diag[i] = len(y.col)
+			}
+			y.col = append(y.col, c[a])
+			y.val = append(y.val, v[a])
 		}
-		if e.r == e.c {
-			y.diag[e.r] = len(y.col)
-		}
-		y.col = append(y.col, e.c)
-		y.val = append(y.val, e.v)
-		y.rowPtr[e.r+1] = len(y.col)
+		y.rowPtr[i] = start
+		start = len(y.col)
 	}
-	for i := range n.nb {
-		y.rowPtr[i+1] = max(y.rowPtr[i+1], y.rowPtr[i])
-	}
+	y.rowPtr[nb] = start
 	return y
 }
 

@@ -76,10 +76,10 @@ func Factor(a *Matrix, q []int, tol float64) (*LU, error) {
 		x: make([]float64, n), xi: make([]int, n), stack: make([]int, n), mark: make([]int, n),
 	}
 	nnz := len(a.RowIdx)
-	f.li = make([]int, 0, 4*nnz+n)
-	f.lx = make([]float64, 0, 4*nnz+n)
-	f.ui = make([]int, 0, 4*nnz+n)
-	f.ux = make([]float64, 0, 4*nnz+n)
+	f.li = make([]int, 0, nnz+n)
+	f.lx = make([]float64, 0, nnz+n)
+	f.ui = make([]int, 0, nnz+n)
+	f.ux = make([]float64, 0, nnz+n)
 	for i := range f.pinv {
 		f.pinv[i] = -1
 	}
@@ -340,5 +340,18 @@ func (s *Solver) Solve(b []float64) {
 	s.lu.Solve(b, s.work)
 }
 
+// SetOrdering fixes the column ordering used by the next fresh
+// factorisation (for instance one derived from a smaller graph with the
+// same structure) and forgets the current factors.
+func (s *Solver) SetOrdering(q []int) { s.q, s.lu = q, nil }
+
 // Reset forgets the analysis, for a matrix with a new pattern.
 func (s *Solver) Reset() { s.q, s.lu = nil, nil }
+
+// Stats returns the number of entries in the current L and U factors.
+func (s *Solver) Stats() (l, u int) {
+	if s.lu == nil {
+		return 0, 0
+	}
+	return s.lu.NNZ()
+}

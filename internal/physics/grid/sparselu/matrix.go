@@ -52,7 +52,15 @@ func FromTriplets(n int, rows, cols []int, vals []float64) (*Matrix, error) {
 		for p := count[j]; p < count[j+1]; p++ {
 			buf = append(buf, ent{ri[p], rv[p]})
 		}
-		slices.SortFunc(buf, func(a, b ent) int { return a.r - b.r })
+		if len(buf) <= 32 {
+			for i := 1; i < len(buf); i++ {
+				for k := i; k > 0 && buf[k].r < buf[k-1].r; k-- {
+					buf[k], buf[k-1] = buf[k-1], buf[k]
+				}
+			}
+		} else {
+			slices.SortFunc(buf, func(a, b ent) int { return a.r - b.r })
+		}
 		for i, e := range buf {
 			if i > 0 && e.r == buf[i-1].r {
 				m.Val[len(m.Val)-1] += e.v

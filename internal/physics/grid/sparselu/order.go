@@ -1,11 +1,9 @@
 package sparselu
 
-import "container/heap"
-
 // MinDegree returns a fill-reducing ordering of the pattern of A+Aᵀ by the
 // minimum-degree heuristic on the explicit elimination graph: perm[k] is
-// the index eliminated k-th. Ties go to the lowest index, so the ordering
-// is deterministic.
+// the index eliminated k-th. Nodes wait in buckets by degree, so each
+// step costs the size of the clique it forms; the result is deterministic.
 func MinDegree(a *Matrix) []int {
 	n := a.N
 	adj := make([][]int, n)
@@ -36,26 +34,52 @@ func MinDegree(a *Matrix) []int {
 	for i := range mark {
 		mark[i] = -1
 	}
-	h := &degHeap{}
-	for i := range n {
-		h.items = append(h.items, degItem{len(adj[i]), i})
+	// Degree buckets as doubly linked lists.
+	head := make([]int, n+1)
+	next := make([]int, n)
+	prev := make([]int, n)
+	for d := range head {
+		head[d] = -1
 	}
-	heap.Init(h)
+	insert := func(v int) {
+		d := len(adj[v])
+		next[v], prev[v] = head[d], -1
+		if head[d] >= 0 {
+			prev[head[d]] = v
+		}
+		head[d] = v
+	}
+	remove := func(v int) {
+		d := len(adj[v])
+		if prev[v] >= 0 {
+			next[prev[v]] = next[v]
+		} else {
+			head[d] = next[v]
+		}
+		if next[v] >= 0 {
+			prev[next[v]] = prev[v]
+		}
+	}
+	for v := n - 1; v >= 0; v-- {
+		insert(v)
+	}
 	done := make([]bool, n)
 	perm := make([]int, 0, n)
 	stamp := 0
+	mindeg := 0
 	for len(perm) < n {
-		it := heap.Pop(h).(degItem)
-		v := it.node
-		if done[v] || it.deg != len(adj[v]) {
-			continue
+		for head[mindeg] < 0 {
+			mindeg++
 		}
+		v := head[mindeg]
+		remove(v)
 		done[v] = true
 		perm = append(perm, v)
 		nb := adj[v]
 		adj[v] = nil
 		// Connect the neighbours of v into a clique and drop v.
 		for _, u := range nb {
+			remove(u)
 			stamp++
 			mark[u] = stamp
 			out := adj[u][:0]
@@ -72,28 +96,9 @@ func MinDegree(a *Matrix) []int {
 				}
 			}
 			adj[u] = out
-			heap.Push(h, degItem{len(out), u})
+			insert(u)
+			mindeg = min(mindeg, len(out))
 		}
 	}
 	return perm
-}
-
-type degItem struct{ deg, node int }
-
-type degHeap struct{ items []degItem }
-
-func (h *degHeap) Len() int { return len(h.items) }
-func (h *degHeap) Less(i, j int) bool {
-	a, b := h.items[i], h.items[j]
-	if a.deg != b.deg {
-		return a.deg < b.deg
-	}
-	return a.node < b.node
-}
-func (h *degHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *degHeap) Push(x any)    { h.items = append(h.items, x.(degItem)) }
-func (h *degHeap) Pop() any {
-	it := h.items[len(h.items)-1]
-	h.items = h.items[:len(h.items)-1]
-	return it
 }
