@@ -152,6 +152,10 @@ func TestMatchRealAdvisories(t *testing.T) {
 		{"Rockwell Automation", "Stratix 5800", "17.9", []string{"CVE-2023-20198", "CVE-2023-20273"}},
 		{"Allen-Bradley", "Micro850", "21.0", []string{"CVE-2024-7567"}},
 		{"Rockwell", "2080-L70E", "v22.011", nil},
+		// Words after "Series" qualify the line.
+		{"Rockwell Automation", "MicroLogix 1400 1766-L32BXB", "15.0", []string{"CVE-2017-7898", "CVE-2017-7903", "CVE-2017-7901", "CVE-2017-7902", "CVE-2017-7899"}},
+		{"Hitachi Energy", "RTU500", "12.2.1", []string{"CVE-2022-28613"}},
+		{"Hitachi Energy", "RTU500 series CMU Firmware", "12.3", nil},
 		// Wrong vendor never matches.
 		{"Unitronics", "Stratix 5800", "", nil},
 		{"Acme", "Vision350", "9.8", nil},

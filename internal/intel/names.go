@@ -125,6 +125,11 @@ func newNameKey(name string, vendor vendorKey, series bool) nameKey {
 		}
 	}
 	k.toks = dropVendor(tokens(name, productStop), vendor)
+	if len(k.line) > 0 {
+		// "1766-L32BXB Series A and B", "RTU500 series CMU Firmware": what
+		// follows the series word qualifies the line; match on the line.
+		k.toks = k.line
+	}
 	if k.series && k.line == nil {
 		k.line = k.toks
 	}
@@ -310,6 +315,9 @@ func splitAlnum(toks []string) []string {
 // modelSlash matches model numbers sharing a prefix: "Micro850/870".
 var modelSlash = regexp.MustCompile(`\b([A-Za-z]+)(\d+)((?:/\d+)+)\b`)
 
+// listSep separates the models listed in a parenthesised part.
+var listSep = regexp.MustCompile(`\s*(?:,|/|\band\b)\s*`)
+
 // parenAlias matches a parenthesised part of a product name.
 var parenAlias = regexp.MustCompile(`\(([^()]*)\)`)
 
@@ -331,7 +339,7 @@ func aliases(name string) []string {
 		if !hasDigit(m[1]) || strings.HasPrefix(strings.ToLower(strings.TrimSpace(m[1])), "incl") {
 			continue
 		}
-		for _, p := range strings.FieldsFunc(m[1], func(c rune) bool { return c == ',' || c == '/' }) {
+		for _, p := range listSep.Split(m[1], -1) {
 			p = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(p), "part numbers"))
 			if hasDigit(p) {
 				out = append(out, p)
@@ -341,13 +349,15 @@ func aliases(name string) []string {
 	return out
 }
 
+var titleSep = regexp.MustCompile(`(?i)\s+and\s+|,|/`)
+
 // titleLines derives product-line names from an advisory title, for products
 // with generic names: "Unitronics Vision and Samba Series (Update A)" →
 // "Vision", "Samba Series".
 func titleLines(title string, vendor vendorKey) []string {
 	t := parenAlias.ReplaceAllString(title, " ")
 	var out []string
-	for _, p := range regexp.MustCompile(`(?i)\s+and\s+|,|/`).Split(t, -1) {
+	for _, p := range titleSep.Split(t, -1) {
 		if len(dropVendor(tokens(p, productStop), vendor)) > 0 {
 			out = append(out, strings.TrimSpace(p))
 		}
