@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/citadel-city/citadel/internal/diag"
 )
 
 func init() { Register("physics", func() Detector { return &Physics{} }) }
@@ -276,7 +278,7 @@ func fitRelations(rels []Relation, cfg *Config, segs []Segment) []Relation {
 // Fit implements Detector.
 func (p *Physics) Fit(cfg *Config, segs []Segment) error {
 	if cfg.Map == nil {
-		return fmt.Errorf("physics: no signal map (pass --map, or use C-Town signal names)")
+		return diag.Errorf("physics: no signal map (pass --map, or use C-Town signal names)")
 	}
 	p.Relations = fitRelations(physicalRelations(cfg.Map, cfg.Signals), cfg, segs)
 	if len(p.Relations) == 0 {
