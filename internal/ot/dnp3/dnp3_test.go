@@ -311,6 +311,8 @@ func TestFragment(t *testing.T) {
 			"g22v5, 1-Byte Count and Index, count: 1", "[7] - flags: 0x01 count: 10 time: 1000"}, nil},
 		{"file open free format", "C0 19 46 03 5B 01 04 00 AA BB CC DD", []string{
 			"Open File(0x19) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g70v3, Free Format, count: 1", "[0] - raw: AA BB CC DD"}, nil},
+		{"file read with free format data", "C0 01 46 05 5B 01 05 00 01 02 03 04 05", []string{
+			"Read(0x01) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g70v5, Free Format, count: 1", "[0] - raw: 01 02 03 04 05"}, nil},
 		{"cold restart", "C0 0D", []string{"Cold Restart(0x0D) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00"}, nil},
 		{"time write", "C0 02 32 01 07 01 E8 03 00 00 00 00", []string{
 			"Write(0x02) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g50v1, 1-Byte Count, count: 1", "time: 1000"}, nil},

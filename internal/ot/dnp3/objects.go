@@ -183,7 +183,10 @@ func (r *ObjectReader) Next(h *ObjectHeader) bool {
 		return r.fail(ErrQualifier)
 	}
 	r.off += n
-	if !hasData(r.fc, h.Group, h.Variation) || rc == 6 {
+	// Objects with a size prefix (prefix codes 4..6, as in the free-format
+	// qualifier 0x5B of file transfer and authentication) always carry
+	// their data, even in READ requests (g70v5 file transport reads).
+	if rc == 6 || pc < 4 && !hasData(r.fc, h.Group, h.Variation) {
 		return true
 	}
 	size, err := dataSize(h, b[n:])
