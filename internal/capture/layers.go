@@ -48,6 +48,52 @@ type Layers struct {
 	Seq, Ack  uint32 // TCP only
 	Flags     uint8  // TCP only
 	Payload   []byte // transport payload (IP payload for other protocols)
+	// Segment is the whole transport segment (header and payload) as
+	// captured; TransportChecksumOK verifies it.
+	Segment []byte
+	// Truncated is set when the capture holds fewer bytes than the IP
+	// length says (snap length): the transport checksum cannot be checked.
+	Truncated bool
+}
+
+// TransportChecksumOK verifies the TCP or UDP checksum of the decoded
+// packet (a UDP checksum of 0 means none). It returns true when the
+// segment was cut by the snap length and cannot be verified.
+func (l *Layers) TransportChecksumOK() bool {
+	if l.Truncated || (l.Proto != ProtoTCP && l.Proto != ProtoUDP) {
+		return true
+	}
+	seg := l.Segment
+	if l.Proto == ProtoUDP && len(seg) >= 8 && seg[6] == 0 && seg[7] == 0 {
+		return l.IPVersion == 4
+	}
+	var s uint32
+	if l.IPVersion == 4 {
+		a, b := l.Src.As4(), l.Dst.As4()
+		s = sum16(a[:], 0)
+		s = sum16(b[:], s)
+	} else {
+		a, b := l.Src.As16(), l.Dst.As16()
+		s = sum16(a[:], 0)
+		s = sum16(b[:], s)
+	}
+	s += uint32(l.Proto) + uint32(len(seg))>>16 + uint32(len(seg))&0xffff
+	s = sum16(seg, s)
+	for s > 0xffff {
+		s = s>>16 + s&0xffff
+	}
+	return s == 0xffff
+}
+
+func sum16(b []byte, s uint32) uint32 {
+	for len(b) >= 2 {
+		s += uint32(b[0])<<8 | uint32(b[1])
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		s += uint32(b[0]) << 8
+	}
+	return s
 }
 
 // Options tunes Decode.
@@ -62,6 +108,7 @@ func Decode(lt LinkType, data []byte, l *Layers, o Options) error {
 	l.NVLAN = 0
 	l.Proto = 0
 	l.Src, l.Dst = netip.Addr{}, netip.Addr{}
+	l.Segment, l.Truncated = nil, false
 	l.SrcPort, l.DstPort, l.Seq, l.Ack, l.Flags = 0, 0, 0, 0, 0
 	l.Payload = nil
 	var etype uint16
@@ -162,6 +209,7 @@ func decodeIPv4(b []byte, l *Layers, o Options) error {
 		// Captured with a snap length, or cut: decode what we have; the
 		// transport layer notices missing bytes.
 		total = len(b)
+		l.Truncated = true
 	}
 	frag := binary.BigEndian.Uint16(b[6:])
 	if frag&0x3fff != 0 { // MF set or offset != 0
@@ -186,6 +234,8 @@ func decodeIPv6(b []byte, l *Layers) error {
 	b = b[40:]
 	if plen < len(b) {
 		b = b[:plen] // strip link-layer padding (plen 0 = jumbogram: keep)
+	} else if plen > len(b) {
+		l.Truncated = true
 	}
 	for {
 		switch next {
@@ -216,6 +266,7 @@ func decodeIPv6(b []byte, l *Layers) error {
 }
 
 func decodeTransport(b []byte, l *Layers) error {
+	l.Segment = b
 	switch l.Proto {
 	case ProtoTCP:
 		if len(b) < 20 {

@@ -180,6 +180,24 @@ func (r *Reassembler) drain(sink ByteSink) {
 	}
 }
 
+// Ack tells the reassembler that the peer acknowledged every byte before
+// ack. Bytes acknowledged but never captured are declared lost (Gap), and
+// buffered segments up to ack are delivered, as Zeek does for content gaps.
+func (r *Reassembler) Ack(ack uint32, sink ByteSink) {
+	if !r.started || seqDiff(ack, r.next) <= 0 || seqDiff(ack, r.next) > 1<<30 {
+		return
+	}
+	for len(r.pending) > 0 && seqDiff(r.pending[0].seq, ack) < 0 {
+		r.skipTo(r.pending[0].seq, sink)
+		r.drain(sink)
+	}
+	if seqDiff(ack, r.next) > 0 && (len(r.pending) == 0 || seqDiff(r.pending[0].seq, ack) >= 0) {
+		// Acknowledged bytes we never saw: a hole before ack.
+		r.skipTo(ack, sink)
+		r.drain(sink)
+	}
+}
+
 // Flush delivers whatever is buffered, declaring the holes before it lost.
 // Call it when the flow ends.
 func (r *Reassembler) Flush(sink ByteSink) {

@@ -140,14 +140,27 @@ func (e *Engine) Packet(p *capture.Packet) {
 		return
 	}
 	ai := e.ports[t][l.DstPort]
-	srvIsDst := true
 	if ai == 0 {
 		ai = e.ports[t][l.SrcPort]
-		srvIsDst = false
 		if ai == 0 {
 			e.stats.Skipped++
 			return
 		}
+	}
+	if !e.opts.IgnoreChecksums && !l.TransportChecksumOK() {
+		name := "bad_TCP_checksum"
+		if tr == UDP {
+			name = "bad_UDP_checksum"
+		}
+		e.stats.Skipped++
+		e.out.Weird(&Flow{Orig: netip.AddrPortFrom(l.Src, l.SrcPort), Resp: netip.AddrPortFrom(l.Dst, l.DstPort)}, &e.meta, name, "")
+		return
+	}
+	if tr == TCP && l.Flags&capture.FlagSYN != 0 && l.Flags&(capture.FlagFIN|capture.FlagRST) != 0 {
+		// SYN together with FIN or RST is no valid segment: drop it.
+		e.stats.Skipped++
+		e.out.Weird(&Flow{Orig: netip.AddrPortFrom(l.Src, l.SrcPort), Resp: netip.AddrPortFrom(l.Dst, l.DstPort)}, &e.meta, "SYN_with_FIN_or_RST", "")
+		return
 	}
 	src := netip.AddrPortFrom(l.Src, l.SrcPort)
 	dst := netip.AddrPortFrom(l.Dst, l.DstPort)
@@ -167,10 +180,7 @@ func (e *Engine) Packet(p *capture.Packet) {
 			return
 		}
 		ent = e.table.Insert(key, p.TS)
-		origIsSrc := srvIsDst
-		if tr == TCP && l.Flags&capture.FlagSYN != 0 {
-			origIsSrc = l.Flags&capture.FlagACK == 0
-		}
+		origIsSrc := e.origIsSrc(t, tr, l)
 		e.startFlow(ent, tr, src, dst, origIsSrc, srcIsA, int(ai-1))
 	}
 	fs := &ent.Value
@@ -189,6 +199,9 @@ func (e *Engine) Packet(p *capture.Packet) {
 		fs.stream.Data(&e.meta, l.Payload)
 	} else {
 		fs.reasm[dir].Segment(l.Seq, l.Flags, l.Payload, &fs.sink[dir])
+		if l.Flags&capture.FlagACK != 0 && !fs.done {
+			fs.reasm[1-dir].Ack(l.Ack, &fs.sink[1-dir])
+		}
 		if l.Flags&capture.FlagRST != 0 {
 			e.closeFlow(fs)
 		} else if l.Flags&capture.FlagFIN != 0 {
@@ -202,6 +215,25 @@ func (e *Engine) Packet(p *capture.Packet) {
 		e.lastExp = p.TS
 		e.table.Expire(p.TS)
 	}
+}
+
+// origIsSrc decides whether the sender of a flow's first packet is the
+// originator, as Zeek does: a SYN without ACK comes from the originator;
+// otherwise a sender on a port an analyzer claims (a likely server port)
+// is taken as the responder (when both ports are claimed, only a non-SYN
+// packet from the lower port flips).
+func (e *Engine) origIsSrc(t int, tr Transport, l *capture.Layers) bool {
+	syn := l.Flags&capture.FlagSYN != 0
+	if tr == TCP && syn && l.Flags&capture.FlagACK == 0 {
+		return true
+	}
+	if e.ports[t][l.SrcPort] == 0 {
+		return true
+	}
+	if e.ports[t][l.DstPort] != 0 {
+		return syn || l.SrcPort >= l.DstPort
+	}
+	return false
 }
 
 func (e *Engine) startFlow(ent *capture.Entry[flowState], tr Transport, src, dst netip.AddrPort, origIsSrc, srcIsA bool, ai int) {

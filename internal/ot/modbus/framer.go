@@ -1,14 +1,21 @@
 package modbus
 
-// FrameHandler receives the ADUs a Framer cuts from a byte stream.
+// FrameHandler receives what a Framer cuts from a byte stream.
 type FrameHandler interface {
+	// Header is called as soon as the MBAP header and the function code of
+	// an ADU are available (Zeek raises modbus_message at this point and
+	// stamps the log row with the time), before Frame and even if the ADU
+	// never completes.
+	Header(h Header, fc uint8)
 	// Frame is called for each complete ADU: its header, function code and
 	// the PDU data after the function code. pdu is only valid during the
 	// call.
 	Frame(h Header, fc uint8, pdu []byte)
-	// Malformed is called when the stream cannot be Modbus/TCP (length
-	// field outside 2..254). The framer then discards the direction's bytes
-	// until Reset (the next gap in the stream).
+	// Malformed is called when the bytes cannot be a Modbus/TCP ADU: a
+	// protocol identifier other than 0, or a length field outside
+	// 2..254. The framer drops the rest of the chunk being fed and
+	// resynchronises at the start of the next one (the next TCP segment),
+	// as Zeek's analyzer does after a parse error.
 	Malformed(h Header)
 }
 
@@ -16,27 +23,38 @@ type FrameHandler interface {
 // buffers at most one partial ADU (MaxADU bytes) between calls and does not
 // allocate. The zero value is ready to use.
 type Framer struct {
-	buf  [MaxADU]byte
-	n    int
-	lost bool // desynchronised: drop bytes until Reset
+	buf    [MaxADU]byte
+	n      int
+	headed bool // Header was called for the partial ADU in buf
 }
 
-// Reset drops any partial ADU and resynchronises: the next byte fed is
-// taken as the start of an ADU (call it after a gap in the stream).
-func (f *Framer) Reset() { f.n, f.lost = 0, false }
+// Reset drops any partial ADU: the next byte fed is taken as the start of
+// an ADU (call it after a gap in the stream).
+func (f *Framer) Reset() { f.n, f.headed = 0, false }
 
 // Buffered returns the number of bytes of a partial ADU held.
 func (f *Framer) Buffered() int { return f.n }
 
+// check validates a header; ok false means malformed (already reported).
+func check(hd Header, fc uint8, h FrameHandler) bool {
+	if hd.PID != 0 || hd.Length < 2 {
+		h.Malformed(hd)
+		return false
+	}
+	h.Header(hd, fc)
+	if hd.Length > MaxADU-6 {
+		h.Malformed(hd)
+		return false
+	}
+	return true
+}
+
 // Feed consumes the next bytes of the stream.
 func (f *Framer) Feed(b []byte, h FrameHandler) {
-	if f.lost {
-		return
-	}
 	// Complete a partial ADU first.
 	for f.n > 0 && len(b) > 0 {
-		want := HeaderLen
-		if f.n >= HeaderLen {
+		want := HeaderLen + 1
+		if f.n >= HeaderLen+1 {
 			hd, _ := ParseHeader(f.buf[:f.n])
 			want = 6 + int(hd.Length)
 		}
@@ -46,40 +64,36 @@ func (f *Framer) Feed(b []byte, h FrameHandler) {
 		if f.n < want {
 			return
 		}
-		if want == HeaderLen {
-			hd, _ := ParseHeader(f.buf[:HeaderLen])
-			if !validLength(hd.Length) {
-				f.n, f.lost = 0, true
-				h.Malformed(hd)
+		hd, _ := ParseHeader(f.buf[:f.n])
+		if !f.headed {
+			f.headed = true
+			if !check(hd, f.buf[HeaderLen], h) {
+				f.Reset()
 				return
 			}
-			continue
+			if f.n < 6+int(hd.Length) {
+				continue
+			}
 		}
-		hd, _ := ParseHeader(f.buf[:f.n])
 		h.Frame(hd, f.buf[HeaderLen], f.buf[HeaderLen+1:f.n])
-		f.n = 0
+		f.Reset()
 	}
 	for len(b) > 0 {
-		hd, ok := ParseHeader(b)
-		if !ok {
+		if len(b) < HeaderLen+1 {
 			f.n = copy(f.buf[:], b)
 			return
 		}
-		if !validLength(hd.Length) {
-			f.lost = true
-			h.Malformed(hd)
+		hd, _ := ParseHeader(b)
+		if !check(hd, b[HeaderLen], h) {
 			return
 		}
 		n := 6 + int(hd.Length)
 		if len(b) < n {
 			f.n = copy(f.buf[:], b)
+			f.headed = true
 			return
 		}
 		h.Frame(hd, b[HeaderLen], b[HeaderLen+1:n])
 		b = b[n:]
 	}
 }
-
-// validLength reports whether an MBAP length can hold a unit id and a
-// function code and fits an ADU.
-func validLength(l uint16) bool { return l >= 2 && l <= MaxADU-6 }

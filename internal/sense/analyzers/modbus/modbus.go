@@ -82,6 +82,7 @@ type stream struct {
 	pdu    mb.PDU
 	pend   [maxPending]pending
 	tx     sense.Transaction
+	fmeta  *sense.Meta // meta of the ADU being handled
 }
 
 type dirHandler struct {
@@ -120,36 +121,41 @@ func (s *stream) Close(m *sense.Meta) {
 
 func (d *dirHandler) Malformed(h mb.Header) {
 	s := d.s
+	if h.PID != 0 {
+		s.out.Weird(s.flow, s.meta, "modbus_nonzero_protocol_id", "protocol id "+strconv.Itoa(int(h.PID)))
+		return
+	}
 	s.out.Weird(s.flow, s.meta, "modbus_invalid_length", "MBAP length "+strconv.Itoa(int(h.Length)))
+}
+
+// Header logs the PDU as Zeek does: a row per request and per normal
+// response as soon as its header is parsed; exception responses are logged
+// in Frame, with their exception code.
+func (d *dirHandler) Header(h mb.Header, fc uint8) {
+	if fc >= 0x80 {
+		return
+	}
+	s := d.s
+	r := s.log.Row()
+	r.Time(s.meta.TS).Conn(s.flow).Count(uint64(h.TID)).Count(uint64(h.Unit)).Str(mb.FuncName(fc))
+	if d.orig {
+		r.Str("REQ")
+	} else {
+		r.Str("RESP")
+	}
+	r.Unset()
+	r.End()
 }
 
 func (d *dirHandler) Frame(h mb.Header, fc uint8, data []byte) {
 	s := d.s
 	m := s.meta
+	s.fmeta = m
 	isResp := !d.orig
-	// Zeek logs every request and normal response when its header is
-	// parsed; an exception response is logged with its exception.
-	if !isResp && fc < 0x80 || isResp {
+	if isResp && fc >= 0x80 && len(data) > 0 {
 		r := s.log.Row()
-		r.Time(m.TS).Conn(s.flow).Count(uint64(h.TID)).Count(uint64(h.Unit)).Str(mb.FuncName(fc))
-		if isResp {
-			r.Str("RESP")
-		} else {
-			r.Str("REQ")
-		}
-		if isResp && fc >= 0x80 {
-			if len(data) > 0 {
-				r.Str(mb.ExceptionName(data[0]))
-			} else {
-				r.Unset()
-			}
-		} else {
-			r.Unset()
-		}
+		r.Time(m.TS).Conn(s.flow).Count(uint64(h.TID)).Count(uint64(h.Unit)).Str(mb.FuncName(fc)).Str("RESP").Str(mb.ExceptionName(data[0]))
 		r.End()
-	}
-	if h.PID != 0 {
-		s.out.Weird(s.flow, m, "modbus_nonzero_protocol_id", "")
 	}
 	err := mb.Decode(fc, data, isResp, &s.pdu)
 	if err != nil {
@@ -192,7 +198,7 @@ func (s *stream) request(h mb.Header, fc uint8, ok bool) {
 		slot = oldest
 	}
 	p := &s.pend[slot]
-	p.used, p.hdr, p.fc, p.meta, p.decoded = true, h, fc, *s.meta, ok
+	p.used, p.hdr, p.fc, p.meta, p.decoded = true, h, fc, *s.fmeta, ok
 	q := &s.pdu
 	p.addr, p.qty, p.waddr, p.wqty, p.value, p.orMask, p.objID = q.Address, q.Quantity, q.WriteAddress, q.WriteQuantity, q.Value, q.OrMask, q.ObjectID
 	p.nvals, p.bits = 0, false
@@ -232,11 +238,11 @@ func (s *stream) response(h mb.Header, fc uint8, ok bool) {
 	tx.Func = fc & 0x7f
 	tx.FuncName = mb.FuncName(fc & 0x7f)
 	tx.HasResponse = true
-	tx.RespTS = s.meta.TS
+	tx.RespTS = s.fmeta.TS
 	if p != nil {
 		tx.TS, tx.Packet, tx.HasRequest = p.meta.TS, p.meta.Packet, true
 	} else {
-		tx.TS, tx.Packet = s.meta.TS, s.meta.Packet
+		tx.TS, tx.Packet = s.fmeta.TS, s.fmeta.Packet
 	}
 	q := &s.pdu
 	if fc&0x80 != 0 {
