@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/citadel-city/citadel/internal/diag"
@@ -54,7 +55,14 @@ type Feed struct {
 	notAffected map[string][]*entry
 	statuses    []statusRec
 	stats       Stats
+
+	cacheMu sync.Mutex
+	cache   map[string][]Vuln // Match results by query, at most maxCache
 }
+
+// maxCache bounds the Match memo; a city has far fewer distinct
+// vendor/product/firmware triples than devices.
+const maxCache = 1 << 16
 
 type vulnInfo struct {
 	Vuln
@@ -444,6 +452,30 @@ func (f *Feed) CVE(id string) (Vuln, bool) {
 // Vuln per CVE, KEV-listed first, then by CVSS (highest first) and CVE id;
 // Remediation is the advice for the matched product when the advisory has it.
 func (f *Feed) Match(vendor, prod, ver string) []Vuln {
+	key := vendor + "\x00" + prod + "\x00" + ver
+	f.cacheMu.Lock()
+	res, ok := f.cache[key]
+	f.cacheMu.Unlock()
+	if !ok {
+		res = f.match(vendor, prod, ver)
+		f.cacheMu.Lock()
+		if f.cache == nil {
+			f.cache = map[string][]Vuln{}
+		}
+		if len(f.cache) < maxCache {
+			f.cache[key] = res
+		}
+		f.cacheMu.Unlock()
+	}
+	out := slices.Clone(res)
+	for i := range out {
+		out[i].Advisories = slices.Clone(out[i].Advisories)
+	}
+	return out
+}
+
+// match is Match without the memo.
+func (f *Feed) match(vendor, prod, ver string) []Vuln {
 	vk := newVendorKey(vendor)
 	var x version
 	if strings.TrimSpace(ver) != "" {
@@ -492,7 +524,6 @@ func (f *Feed) Match(vendor, prod, ver string) []Vuln {
 				continue
 			}
 			v := f.vulns[e.cve].Vuln
-			v.Advisories = slices.Clone(v.Advisories)
 			if e.remediation != "" {
 				v.Remediation = e.remediation
 			}

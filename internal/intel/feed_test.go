@@ -3,6 +3,7 @@ package intel
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -424,8 +425,52 @@ func BenchmarkLoadDir(b *testing.B) {
 
 func BenchmarkMatch(b *testing.B) {
 	f := loadShared(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		f.Match("Siemens", "SIMATIC S7-1200", "4.4.0")
+	b.Run("uncached", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			f.match("Siemens", "SIMATIC S7-1200", "4.4.0")
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			f.Match("Siemens", "SIMATIC S7-1200", "4.4.0")
+		}
+	})
+}
+
+// TestMatchCopies checks that results are the caller's to modify, also when
+// served from the memo.
+func TestMatchCopies(t *testing.T) {
+	f := loadShared(t)
+	a := f.Match("Unitronics", "Vision350", "9.8")
+	a[0].Advisories[0] = "changed"
+	a[0].CVE = "changed"
+	b := f.Match("Unitronics", "Vision350", "9.8")
+	if b[0].CVE != "CVE-2023-6448" || b[0].Advisories[0] != "ICSA-23-348-15" {
+		t.Errorf("memoised result was modified: %+v", b[0])
 	}
+	if v, _ := f.CVE("CVE-2023-6448"); v.Advisories[0] != "ICSA-23-348-15" {
+		t.Errorf("feed modified: %+v", v)
+	}
+}
+
+// TestMatchConcurrent runs Match from several goroutines (run with -race
+// where cgo is available).
+func TestMatchConcurrent(t *testing.T) {
+	f := loadShared(t)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 50 {
+				got := f.Match("Siemens", "S7-1500", fmt.Sprintf("2.%d", (i+j)%12))
+				if len(got) > 1 {
+					t.Errorf("unexpected %v", cves(got))
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

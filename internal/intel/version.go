@@ -55,7 +55,7 @@ func parseVersion(s string) (v version, wild bool, err error) {
 			if w == "build" {
 				continue // "5.4.0 Build 160414": the word carries no order
 			}
-			if strings.Trim(w, "x") == "" && (j >= len(s) || !isAlnum(s[j])) && i == len(s) {
+			if i == len(s) && strings.Trim(w, "x") == "" {
 				return v, true, nil
 			}
 			v = append(v, part{s: w})
