@@ -285,8 +285,9 @@ type Results struct {
 	Warnings []string
 	// Energy per pump (same order as pumps in Net.Links).
 	Energy []PumpEnergy
-	// Events of the run: control actions, status changes of tanks.
-	Events []Event
+	// Steps is the number of hydraulic solutions and Iterations the total
+	// number of gradient-method iterations they took.
+	Steps, Iterations int
 }
 
 // PumpEnergy is the energy use of one pump over the run.
@@ -296,12 +297,6 @@ type PumpEnergy struct {
 	KWh         float64
 	PeakKW      float64
 	Cost        float64
-}
-
-// Event is something that happened between reporting periods.
-type Event struct {
-	Time int64
-	What string
 }
 
 // RunOptions tune a run.
@@ -364,6 +359,8 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 			}
 			return nil, fmt.Errorf("solve at %s: %w", clock(s.htime), err)
 		}
+		res.Steps++
+		res.Iterations += min(s.iters, m.maxIter+max(m.extraIter, 0))
 		if s.relErr > m.hacc {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: system unbalanced (relative flow change %.6f after %d trials)", clock(s.htime), s.relErr, s.iters-1))
 			if m.extraIter == -1 {

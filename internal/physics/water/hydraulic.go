@@ -142,7 +142,12 @@ func (s *hydState) pipeCoeff(k int) {
 		return
 	}
 	q := math.Abs(s.Q[k])
-	hgrad := m.hexp * l.r * math.Pow(q, m.hexp-1)
+	hgrad := 0.0
+	if q > 0 {
+		// q^(n-1) via exp/log: several times faster than math.Pow and
+		// within a few ulps of it.
+		hgrad = m.hexp * l.r * math.Exp((m.hexp-1)*math.Log(q))
+	}
 	var hloss float64
 	if hgrad < m.rqtol {
 		hgrad = m.rqtol / m.hexp

@@ -180,6 +180,7 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 			}
 		}
 	}
+	t.Logf("%-10s steps=%d iterations=%d", name, res.Steps, res.Iterations)
 	t.Logf("%-10s periods=%d  head max %.2e p99 %.2e | pressure max %.2e p99 %.2e | demand max %.2e p99 %.2e | flow max %.2e p99 %.2e | status mismatches %d/%d",
 		name, len(res.Periods), head.max, head.p99(), press.max, press.p99(), dem.max, dem.p99(), flow.max, flow.p99(), statusMismatch, len(links))
 	gaps := knownGaps[name]

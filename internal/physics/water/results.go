@@ -14,6 +14,13 @@ import (
 // num formats a result value as the shortest decimal that round-trips to
 // the same float32, as the reference CSV files do.
 func num(b []byte, v float64) []byte {
+	// Fast path for whole numbers, which 'g' prints as plain integers
+	// below 1e6 (settings, zero flows, statuses).
+	if v > -1e6 && v < 1e6 {
+		if i := int64(v); float64(i) == v && (i != 0 || !math.Signbit(v)) {
+			return strconv.AppendInt(b, i, 10)
+		}
+	}
 	return strconv.AppendFloat(b, v, 'g', -1, 32)
 }
 
@@ -76,15 +83,25 @@ func csvField(s string) string {
 	return s
 }
 
-// WriteDir writes nodes.csv and links.csv into dir, atomically.
+// WriteDir writes nodes.csv and links.csv into dir, atomically, the two
+// files concurrently.
 func (r *Results) WriteDir(dir string) error {
-	if err := atomicfile.Write(filepath.Join(dir, "nodes.csv"), 0o644, r.WriteNodesCSV); err != nil {
-		return fmt.Errorf("write nodes.csv: %w", err)
+	errc := make(chan error, 1)
+	go func() {
+		if err := atomicfile.Write(filepath.Join(dir, "links.csv"), 0o644, r.WriteLinksCSV); err != nil {
+			errc <- fmt.Errorf("write links.csv: %w", err)
+			return
+		}
+		errc <- nil
+	}()
+	err := atomicfile.Write(filepath.Join(dir, "nodes.csv"), 0o644, r.WriteNodesCSV)
+	if err != nil {
+		err = fmt.Errorf("write nodes.csv: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "links.csv"), 0o644, r.WriteLinksCSV); err != nil {
-		return fmt.Errorf("write links.csv: %w", err)
+	if err2 := <-errc; err == nil {
+		err = err2
 	}
-	return nil
+	return err
 }
 
 // Summary condenses a run for people and for an attack scorer.
