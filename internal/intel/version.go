@@ -329,16 +329,22 @@ func parseRange(raw string) (Range, error) {
 // wording ParseRange does not understand.
 func hasWords(s string) bool {
 	for _, f := range strings.FieldsFunc(s, func(c rune) bool { return !('a' <= c && c <= 'z') }) {
-		if len(f) >= 3 && f != "build" && f != "rev" && f != "ver" && f != "version" {
+		if len(f) >= 3 && !versionWords[f] {
 			return true
 		}
 	}
 	return false
 }
 
+// versionWords may appear inside a version.
+var versionWords = set("build", "rev", "ver", "version", "revision", "release", "firmware")
+
 // mkBound parses a version into a bound.
 func mkBound(s string, incl bool) (*bound, error) {
 	s = strings.TrimSpace(s)
+	if hasWords(s) {
+		return nil, fmt.Errorf("unknown wording in %q", s)
+	}
 	v, wild, err := parseVersion(s)
 	if err != nil {
 		return nil, err

@@ -57,6 +57,7 @@ func TestParseRange(t *testing.T) {
 		{rng: "=1.12.1", in: []string{"1.12.1", "1.12.1.0"}, out: []string{"1.12.2", "1.12.1.1"}},
 		{rng: "1.12.1", in: []string{"1.12.1"}, out: []string{"1.12"}},
 		{rng: "*", in: []string{"", "1"}},
+		{rng: "firmware 2.1 and earlier", in: []string{"2.1", "fw 2.0"}, out: []string{"2.2"}},
 	}
 	for _, tt := range tests {
 		r, err := ParseRange(tt.rng)
@@ -84,7 +85,7 @@ func TestParseRangeErrors(t *testing.T) {
 	for _, s := range []string{
 		"", "   ", "versions", "latest", "see vendor advisory", "<", ">= | <= 2", "<= firmware_FullImg-1023-1007-1011-1009",
 		"vers:generic", "vers:generic/", "1.0 || 2.0", "<= 1.0 <= 2.0", "vers:generic/!=1.*",
-		"< NVR-B3801.20.17.240507", "unknown 1.2",
+		"< NVR-B3801.20.17.240507", "unknown 1.2", "see notes 1.2 and later", "foo 1.0 through bar 2.0", "prior to release notes",
 	} {
 		r, err := ParseRange(s)
 		if err == nil {
