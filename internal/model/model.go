@@ -11,7 +11,7 @@ package model
 
 // City is a whole city model.
 type City struct {
-	Name        string       `yaml:"name" doc:"Name of the city or of the system under consideration."`
+	Name        string       `yaml:"name,omitempty" doc:"Name of the city or of the system under consideration."`
 	Description string       `yaml:"description,omitempty" doc:"Free text."`
 	Zones       []Zone       `yaml:"zones" doc:"Network zones: groups of assets with the same security requirements (IEC 62443-3-2)."`
 	Conduits    []Conduit    `yaml:"conduits,omitempty" doc:"Communication channels between zones, with what they let through."`
