@@ -451,6 +451,7 @@ func (f *Feed) CVE(id string) (Vuln, bool) {
 // version expression could not be parsed never match. The result holds one
 // Vuln per CVE, KEV-listed first, then by CVSS (highest first) and CVE id;
 // Remediation is the advice for the matched product when the advisory has it.
+// Results are memoised per query; every call returns a fresh copy.
 func (f *Feed) Match(vendor, prod, ver string) []Vuln {
 	key := vendor + "\x00" + prod + "\x00" + ver
 	f.cacheMu.Lock()
