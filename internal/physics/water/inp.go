@@ -897,13 +897,13 @@ func (p *inpParser) option(toks []string) {
 	key := strings.ToUpper(toks[0])
 	args := toks[1:]
 	get := func(i int) string {
-		if i < len(args) {
+		if i >= 0 && i < len(args) {
 			return args[i]
 		}
 		return ""
 	}
 	numArg := func(i int, what string) (float64, bool) {
-		if i >= len(args) {
+		if i < 0 || i >= len(args) {
 			p.errorf("option %s has no value", what)
 			return 0, false
 		}
@@ -1452,11 +1452,11 @@ func (p *inpParser) finish() {
 		o.ReportStart = 0
 	}
 	if o.QualStep <= 0 {
-		o.QualStep = o.HydStep / 10
+		o.QualStep = max(1, o.HydStep/10)
 	}
 	o.QualStep = min(o.QualStep, o.HydStep)
 	if o.RuleStep <= 0 {
-		o.RuleStep = o.HydStep / 10
+		o.RuleStep = max(1, o.HydStep/10)
 	}
 	o.RuleStep = min(o.RuleStep, o.HydStep)
 	if o.QualTol == Missing {
