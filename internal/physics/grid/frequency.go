@@ -12,19 +12,19 @@ import (
 // reheat steam turbine, limited by the spinning reserve. Powers are in MW,
 // frequency in Hz.
 type FreqModel struct {
-	F0      float64 // nominal frequency, Hz (50 or 60)
-	BaseMW  float64 // generation base (online capacity), MW
-	LoadMW  float64 // system load, MW
-	H       float64 // inertia constant on BaseMW, s
-	D       float64 // load damping: % load change per % frequency change
-	R       float64 // governor droop, pu (0.05 = 5 %)
-	TG      float64 // governor time constant, s
-	TR      float64 // reheat time constant, s (0 = non-reheat)
-	FH      float64 // high-pressure turbine fraction
-	Reserve float64 // spinning reserve available to governors, MW (0 = unlimited)
+	F0      float64 `json:"f0_hz"`      // nominal frequency, Hz (50 or 60)
+	BaseMW  float64 `json:"base_mw"`    // generation base (online capacity), MW
+	LoadMW  float64 `json:"load_mw"`    // system load, MW
+	H       float64 `json:"h_s"`        // inertia constant on BaseMW, s
+	D       float64 `json:"d"`          // load damping: % load change per % frequency change
+	R       float64 `json:"droop"`      // governor droop, pu (0.05 = 5 %)
+	TG      float64 `json:"tg_s"`       // governor time constant, s
+	TR      float64 `json:"tr_s"`       // reheat time constant, s (0 = non-reheat)
+	FH      float64 `json:"fh"`         // high-pressure turbine fraction
+	Reserve float64 `json:"reserve_mw"` // spinning reserve available to governors, MW (0 = unlimited)
 	// UFLS are the under-frequency load-shedding stages, in falling
 	// threshold order.
-	UFLS []UFLSStage
+	UFLS []UFLSStage `json:"ufls"`
 }
 
 // UFLSStage sheds a share of the initial load when frequency stays below
