@@ -24,7 +24,21 @@ var Schema = &sense.Schema{Path: "modbus", Fields: []sense.Field{
 }}
 
 // Analyzer is the Modbus/TCP analyzer.
-type Analyzer struct{}
+type Analyzer struct {
+	// OnPDU, when set, observes every complete ADU (tools and tests use it
+	// to compare with per-packet dissectors such as tshark).
+	OnPDU func(PDUEvent)
+}
+
+// PDUEvent describes one complete ADU seen by the analyzer.
+type PDUEvent struct {
+	Packet    uint64 // capture packet that completed the ADU
+	IsOrig    bool
+	TID       uint16
+	Unit      uint8
+	Func      uint8 // raw function code, exception bit included
+	Exception int   // exception code, -1 when not an exception response
+}
 
 // Name returns "modbus".
 func (Analyzer) Name() string { return "modbus" }
@@ -39,8 +53,8 @@ func (Analyzer) Ports() []sense.Port { return []sense.Port{{Transport: sense.TCP
 func (Analyzer) Logs() []*sense.Schema { return []*sense.Schema{Schema} }
 
 // NewStream starts a flow.
-func (Analyzer) NewStream(f *sense.Flow, out *sense.Output) sense.Stream {
-	s := &stream{flow: f, out: out, log: out.Log("modbus")}
+func (a Analyzer) NewStream(f *sense.Flow, out *sense.Output) sense.Stream {
+	s := &stream{flow: f, out: out, log: out.Log("modbus"), onPDU: a.OnPDU}
 	s.dir[0] = dirHandler{s: s, orig: true}
 	s.dir[1] = dirHandler{s: s, orig: false}
 	s.tx.Ops = make([]sense.Op, 0, 128)
@@ -83,6 +97,7 @@ type stream struct {
 	pend   [maxPending]pending
 	tx     sense.Transaction
 	fmeta  *sense.Meta // meta of the ADU being handled
+	onPDU  func(PDUEvent)
 }
 
 type dirHandler struct {
@@ -156,6 +171,13 @@ func (d *dirHandler) Frame(h mb.Header, fc uint8, data []byte) {
 		r := s.log.Row()
 		r.Time(m.TS).Conn(s.flow).Count(uint64(h.TID)).Count(uint64(h.Unit)).Str(mb.FuncName(fc)).Str("RESP").Str(mb.ExceptionName(data[0]))
 		r.End()
+	}
+	if s.onPDU != nil {
+		ev := PDUEvent{Packet: m.Packet, IsOrig: d.orig, TID: h.TID, Unit: h.Unit, Func: fc, Exception: -1}
+		if isResp && fc >= 0x80 && len(data) > 0 {
+			ev.Exception = int(data[0])
+		}
+		s.onPDU(ev)
 	}
 	err := mb.Decode(fc, data, isResp, &s.pdu)
 	if err != nil {
