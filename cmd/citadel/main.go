@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -96,7 +97,14 @@ func main() {
 	err := run(ctx, os.Args[1:])
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "citadel:", err)
+		var list diag.List
+		if errors.As(err, &list) {
+			// One diagnostic a line, each already says where.
+			fmt.Fprintln(os.Stderr, list.Error())
+			fmt.Fprintf(os.Stderr, "citadel: %d problems found\n", len(list))
+		} else {
+			fmt.Fprintln(os.Stderr, "citadel:", err)
+		}
 	}
 	os.Exit(exitCode(err))
 }

@@ -21,8 +21,14 @@ import (
 // Pos is a position in a model file.
 type Pos struct{ Line, Col int }
 
-// positions maps the address of every decoded value to where it was read.
-type positions map[unsafe.Pointer]Pos
+// positions maps the address and type of every decoded value to where it
+// was read (a struct and its first field share an address).
+type positions map[posKey]Pos
+
+type posKey struct {
+	ptr unsafe.Pointer
+	typ reflect.Type
+}
 
 // Load reads and validates the model in file. Every problem found is
 // returned together as a diag.List; on any problem no City is returned.
@@ -37,7 +43,9 @@ func Load(file string) (*City, error) {
 // Parse reads and validates a model from data; file names it in messages.
 func Parse(file string, data []byte) (*City, error) {
 	c, errs := decodeCity(file, data)
-	if len(errs) == 0 {
+	if c != nil {
+		// Validate what could be decoded too, so that one run reports every
+		// mistake; a value that failed to decode is left empty.
 		errs = append(errs, c.validate()...)
 	}
 	if err := errs.Err(); err != nil {
@@ -56,6 +64,10 @@ func decodeCity(file string, data []byte) (*City, diag.List) {
 			return nil, diag.List{{File: file, Line: 1, Col: 1, Msg: "the model is empty", Hint: "see docs/model.md for a complete example"}}
 		}
 		return nil, diag.List{yamlSyntaxError(file, err)}
+	}
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 && root.Content[0].Kind != yaml.MappingNode {
+		n := root.Content[0]
+		return nil, diag.List{{File: file, Line: n.Line, Col: n.Column, Msg: "expected a mapping of fields, found " + kindName(n), Hint: "a model starts with 'name:', 'zones:', 'assets:' ..."}}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -121,7 +133,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		n = n.Alias
 	}
 	if v.CanAddr() {
-		d.pos[v.Addr().UnsafePointer()] = Pos{n.Line, n.Column}
+		d.pos[posKey{v.Addr().UnsafePointer(), v.Type()}] = Pos{n.Line, n.Column}
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -330,5 +342,6 @@ func (c *City) PosOf(ptr any) Pos {
 	if c == nil || c.pos == nil {
 		return Pos{}
 	}
-	return c.pos[reflect.ValueOf(ptr).UnsafePointer()]
+	v := reflect.ValueOf(ptr)
+	return c.pos[posKey{v.UnsafePointer(), v.Type().Elem()}]
 }
