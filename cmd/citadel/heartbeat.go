@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -28,9 +31,10 @@ column and one column per signal (the BATADAL layout).
 
   citadel heartbeat train  --data normal.csv --out model.json
   citadel heartbeat detect --model model.json --data new.csv --out scores.csv
-  citadel heartbeat score  --scores scores.csv --labels labels.csv`,
+  citadel heartbeat score  --scores scores.csv --labels labels.csv
+  citadel heartbeat watch  --model model.json --mqtt mqtt://127.0.0.1:1883 --topic 'city/+/telemetry'`,
 	}
-	cmd.AddCommand(newHeartbeatTrainCmd(), newHeartbeatDetectCmd(), newHeartbeatScoreCmd())
+	cmd.AddCommand(newHeartbeatTrainCmd(), newHeartbeatDetectCmd(), newHeartbeatScoreCmd(), newHeartbeatWatchCmd())
 	return cmd
 }
 
@@ -231,5 +235,88 @@ changes); rows labelled -999 are left out.`,
 	f.StringVar(&labels, "labels", "", "CSV with DATETIME and a label column")
 	f.StringVar(&labelCol, "label-column", "ATT_FLAG", "label column: 1 attack, 0 normal, -999 unlabelled")
 	f.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
+	return cmd
+}
+
+func newHeartbeatWatchCmd() *cobra.Command {
+	var modelPath, data, broker, topic, clientID, labelCol string
+	var maxRows int
+	cmd := &cobra.Command{
+		Use:   "watch --model MODEL.json (--data CSV|- | --mqtt URL --topic FILTER)",
+		Short: "Score live rows one at a time and print an alert when an alarm starts",
+		Long: `Watch runs the trained detectors online, one row at a time, and prints one
+JSON alert per line when an alarm starts: time, ATT&CK for ICS technique
+(T0832 Manipulation of View for readings that contradict the process, T0836
+Modify Parameter for a process that behaves differently), severity, score
+and explanation.
+
+Rows come from a CSV file or standard input (--data -), read as they arrive,
+or from IoT telemetry over MQTT v5 (--mqtt, --topic). A telemetry message is
+JSON, either {"time": T, "values": {"L_T1": 2.44, ...}} or
+{"time": T, "signal": "L_T1", "value": 2.44}; rows are assembled per
+timestamp, holding each signal's latest value. Bad telemetry messages are
+logged and skipped; a bad CSV row stops the watch with its position.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if modelPath == "" || (data == "") == (broker == "") {
+				return diag.Errorf("watch needs --model and one of --data or --mqtt")
+			}
+			m, err := readModel(modelPath)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			emit := func(a heartbeat.Alert) error { return enc.Encode(a) }
+			ctx := cmd.Context()
+			if data != "" {
+				var in io.Reader = cmd.InOrStdin()
+				name := "stdin"
+				if data != "-" {
+					f, err := os.Open(data)
+					if err != nil {
+						return fmt.Errorf("read data: %w", err)
+					}
+					defer f.Close()
+					in, name = f, data
+				}
+				rr, err := heartbeat.NewRowReader(in, name, heartbeat.ReadOptions{IgnoreColumns: []string{labelCol}})
+				if err != nil {
+					return fmt.Errorf("read data: %w", err)
+				}
+				n, err := m.WatchRows(ctx, rr, emit)
+				if err != nil {
+					return fmt.Errorf("watch %s after %d rows: %w", name, n, err)
+				}
+				slog.Info("heartbeat watch done", "rows", n)
+				return nil
+			}
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			msgs := make(chan []byte, 256)
+			subErr := make(chan error, 1)
+			go func() {
+				subErr <- heartbeat.SubscribeMQTT(ctx, heartbeat.MQTTOptions{Broker: broker, Topic: topic, ClientID: clientID}, msgs)
+				cancel()
+			}()
+			n, err := m.WatchSamples(ctx, msgs, maxRows, emit, func(err error) { slog.Warn("bad telemetry message", "err", err) })
+			cancel()
+			if serr := <-subErr; serr != nil {
+				return fmt.Errorf("mqtt: %w", serr)
+			}
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("watch mqtt after %d rows: %w", n, err)
+			}
+			slog.Info("heartbeat watch done", "rows", n)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&modelPath, "model", "", "model file from heartbeat train")
+	f.StringVar(&data, "data", "", "CSV to read row by row (- for standard input)")
+	f.StringVar(&labelCol, "label-column", "ATT_FLAG", "label column to ignore when present")
+	f.StringVar(&broker, "mqtt", "", "MQTT broker URL, e.g. mqtt://127.0.0.1:1883")
+	f.StringVar(&topic, "topic", "city/+/telemetry", "MQTT topic filter to subscribe to")
+	f.StringVar(&clientID, "client-id", "citadel-heartbeat", "MQTT client id")
+	f.IntVar(&maxRows, "max-rows", 0, "stop after this many rows (0: run until interrupted)")
 	return cmd
 }

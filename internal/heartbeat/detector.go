@@ -52,6 +52,19 @@ type Scorer interface {
 	Update(t time.Time, x []float64) (score float64, arg int)
 }
 
+// ATT&CK for ICS techniques an alarm can point at.
+const (
+	TechManipulationOfView = "T0832" // readings that contradict the process: spoofed, replayed, offset
+	TechModifyParameter    = "T0836" // the process itself behaves differently: a changed speed, setting or threshold
+)
+
+// Classifier is implemented by detectors that can say which ATT&CK for
+// ICS technique a contributor most likely indicates; for the others an
+// alarm is taken as T0832 Manipulation of View.
+type Classifier interface {
+	Technique(cfg *Config, arg int) string
+}
+
 // Restarter is a Scorer whose accumulated state restarts once it has
 // raised an alarm (a CUSUM restarts its sums after signalling).
 type Restarter interface {

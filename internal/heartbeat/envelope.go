@@ -219,3 +219,19 @@ func onOff(b bool) string {
 	}
 	return "off"
 }
+
+// Technique implements Classifier: a flow outside the range of its own
+// pump's or valve's state points at a changed speed or setting (T0836
+// Modify Parameter); anything else at readings that do not match the
+// process (T0832 Manipulation of View).
+func (e *Envelope) Technique(cfg *Config, arg int) string {
+	j, kind := (arg/1024)/2, (arg/1024)%2
+	if kind == 0 && j >= 0 && j < len(e.Modes) && len(e.Modes[j]) == 1 && cfg.Map != nil {
+		for _, l := range cfg.Map.links() {
+			if l.Flow == cfg.Signals[j] && l.Status == cfg.Signals[e.Modes[j][0]] {
+				return TechModifyParameter
+			}
+		}
+	}
+	return TechManipulationOfView
+}

@@ -419,9 +419,11 @@ func validate(d Detector, n int) error {
 
 // Result is the verdict on one row.
 type Result struct {
-	Score   float64 // fused score: the largest detector score over its threshold
-	Alarm   bool
-	Explain string // which detectors fired and on which signals or relations; empty without alarm
+	Score     float64 // fused score: the largest detector score over its threshold
+	Alarm     bool
+	Rising    bool   // the alarm started on this row
+	Explain   string // which detectors fired and on which signals or relations; empty without alarm
+	Technique string // ATT&CK for ICS technique of the strongest hit, when alarmed
 }
 
 // Stream is a trained model's streaming state: Update consumes one row at
@@ -431,6 +433,7 @@ type Stream struct {
 	scorers []Scorer
 	alarm   alarmState
 	last    []string
+	tech    string
 }
 
 // NewStream returns fresh streaming state for m.
@@ -450,8 +453,9 @@ func (s *Stream) Update(t time.Time, x []float64) Result {
 	quantize(x, m.Resolution)
 	var res Result
 	type hit struct {
-		v   float64
-		why string
+		v    float64
+		why  string
+		tech string
 	}
 	var hits []hit
 	for i, sc := range s.scorers {
@@ -460,21 +464,29 @@ func (s *Stream) Update(t time.Time, x []float64) Result {
 		n := v / fd.Threshold
 		res.Score = math.Max(res.Score, n)
 		if n >= 1 {
-			hits = append(hits, hit{n, fmt.Sprintf("%s %.1fx: %s", fd.Name, n, fd.d.Explain(cfg, arg))})
+			tech := TechManipulationOfView
+			if c, ok := fd.d.(Classifier); ok {
+				tech = c.Technique(cfg, arg)
+			}
+			hits = append(hits, hit{n, fmt.Sprintf("%s %.1fx: %s", fd.Name, n, fd.d.Explain(cfg, arg)), tech})
 			if r, ok := sc.(Restarter); ok {
 				r.Restart()
 			}
 		}
 	}
+	was := s.alarm.on
 	res.Alarm = s.alarm.step(m.Alarm, res.Score)
+	res.Rising = res.Alarm && !was
 	if len(hits) > 0 {
 		sort.Slice(hits, func(a, b int) bool { return hits[a].v > hits[b].v })
 		s.last = s.last[:0]
 		for _, h := range hits {
 			s.last = append(s.last, h.why)
 		}
+		s.tech = hits[0].tech
 	}
 	if res.Alarm {
+		res.Technique = s.tech
 		res.Explain = strings.Join(s.last, "; ")
 		if len(hits) == 0 {
 			res.Explain = "held: " + res.Explain

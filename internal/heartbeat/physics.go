@@ -35,6 +35,7 @@ type Physics struct {
 // always).
 type Relation struct {
 	Name   string      `json:"name"`
+	Kind   string      `json:"kind"` // mass-balance, link-flow or pressure
 	Target int         `json:"target"`
 	Delta  bool        `json:"delta,omitempty"`
 	Cond   int         `json:"cond"`
@@ -162,7 +163,7 @@ func physicalRelations(m *Map, signals []string) []Relation {
 		if len(names) == 0 {
 			name = fmt.Sprintf("level change of %s (%s) vs hourly demand", tk.Name, tk.Level)
 		}
-		rels = append(rels, Relation{Name: name, Target: l, Delta: true, Cond: -1, Regs: regs, Hour: true})
+		rels = append(rels, Relation{Name: name, Kind: "mass-balance", Target: l, Delta: true, Cond: -1, Regs: regs, Hour: true})
 	}
 	links := m.links()
 	// station returns the links sharing a pressure signal with l.
@@ -186,7 +187,7 @@ func physicalRelations(m *Map, signals []string) []Relation {
 				regs = addRegs(regs, get(o.Status), get(o.Flow))
 			}
 		}
-		rels = append(rels, Relation{Name: fmt.Sprintf("%s running: flow %s vs head %s→%s and level %s", l.Name, l.Flow, l.up(), l.down(), l.Tank), Target: f, Cond: s, Regs: regs})
+		rels = append(rels, Relation{Name: fmt.Sprintf("%s running: flow %s vs head %s→%s and level %s", l.Name, l.Flow, l.up(), l.down(), l.Tank), Kind: "link-flow", Target: f, Cond: s, Regs: regs})
 	}
 	done := map[string]bool{}
 	for _, l := range links {
@@ -210,7 +211,7 @@ func physicalRelations(m *Map, signals []string) []Relation {
 				}
 				regs = addRegs(regs, get(other))
 			}
-			rels = append(rels, Relation{Name: fmt.Sprintf("pressure %s vs status and flow of %s and the levels they serve", p, strings.Join(names, ",")), Target: pi, Cond: -1, Regs: regs, Hour: true})
+			rels = append(rels, Relation{Name: fmt.Sprintf("pressure %s vs status and flow of %s and the levels they serve", p, strings.Join(names, ",")), Kind: "pressure", Target: pi, Cond: -1, Regs: regs, Hour: true})
 		}
 	}
 	return rels
@@ -386,4 +387,16 @@ func activeCounts(cfg *Config, segs []Segment) []int {
 		}
 	}
 	return out
+}
+
+// Technique implements Classifier: a running pump or open valve that moves
+// the wrong flow for its head has had its speed or setting changed (T0836
+// Modify Parameter); any other broken relation means a reading does not
+// match the physics, as with spoofed or replayed values (T0832
+// Manipulation of View).
+func (p *Physics) Technique(_ *Config, arg int) string {
+	if arg >= 0 && arg < len(p.Relations) && p.Relations[arg].Kind == "link-flow" {
+		return TechModifyParameter
+	}
+	return TechManipulationOfView
 }

@@ -76,47 +76,62 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("timestamp %q is not dd/mm/yy HH, YYYY-MM-DD HH:MM[:SS] or RFC 3339", s)
 }
 
-// Read reads a wide CSV table from r; name is used in messages. Problems in
-// the input are reported as a diag.List with line and column.
-func Read(r io.Reader, name string, opt ReadOptions) (*Table, error) {
-	timeCol := opt.TimeColumn
-	if timeCol == "" {
-		timeCol = DefaultTimeColumn
+// Row is one data row of a CSV stream.
+type Row struct {
+	Stamp string    // timestamp as written, spaces trimmed
+	Time  time.Time // parsed timestamp
+	X     []float64 // values in RowReader.Signals order
+	Label int8      // Normal, Attack or Unlabelled; Normal without a label column
+	Line  int       // 1-based source line
+}
+
+// RowReader reads a wide CSV one row at a time, for streaming: the header
+// is read by NewRowReader, each Next returns one row.
+type RowReader struct {
+	Signals []string // signal names, in column order
+
+	name     string
+	opt      ReadOptions
+	cr       *csv.Reader
+	header   int
+	timeIdx  int
+	labelIdx int
+	sigIdx   []int
+	lastTime time.Time
+	lastLine int
+	haveLast bool
+}
+
+// NewRowReader reads the header of a wide CSV from r; name is used in
+// messages.
+func NewRowReader(r io.Reader, name string, opt ReadOptions) (*RowReader, error) {
+	if opt.TimeColumn == "" {
+		opt.TimeColumn = DefaultTimeColumn
 	}
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
+	timeCol := opt.TimeColumn
+	rr := &RowReader{name: name, opt: opt, cr: csv.NewReader(r), timeIdx: -1, labelIdx: -1}
+	rr.cr.FieldsPerRecord = -1
 	var diags diag.List
 	add := func(line, col int, field, msg, hint string) {
 		diags = append(diags, &diag.Diagnostic{File: name, Line: line, Col: col, Field: field, Msg: msg, Hint: hint})
 	}
-	csvErr := func(err error) error {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			add(pe.Line, pe.Column, "", pe.Err.Error(), "check quoting")
-			return diags.Err()
-		}
-		return fmt.Errorf("read %s: %w", name, err)
-	}
-	header, err := cr.Read()
+	header, err := rr.cr.Read()
 	if err == io.EOF {
 		add(1, 0, "", "empty file", "the first line must be a header such as DATETIME,L_T1,...")
 		return nil, diags.Err()
 	}
 	if err != nil {
-		return nil, csvErr(err)
+		return nil, rr.csvErr(err)
 	}
-	t := &Table{Path: name}
-	timeIdx, labelIdx := -1, -1
+	rr.header = len(header)
 	ignore := map[string]bool{}
 	for _, c := range opt.IgnoreColumns {
 		ignore[c] = true
 	}
-	var sigIdx []int
 	seen := map[string]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		_, col := cr.FieldPos(i)
+		_, col := rr.cr.FieldPos(i)
 		if h == "" {
 			add(1, col, "", fmt.Sprintf("column %d has an empty name", i+1), "name every column")
 			continue
@@ -128,116 +143,158 @@ func Read(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 		seen[h] = i
 		switch {
 		case h == timeCol:
-			timeIdx = i
+			rr.timeIdx = i
 		case opt.LabelColumn != "" && h == opt.LabelColumn:
-			labelIdx = i
+			rr.labelIdx = i
 		case ignore[h]:
 		default:
-			sigIdx = append(sigIdx, i)
-			t.Signals = append(t.Signals, h)
+			rr.sigIdx = append(rr.sigIdx, i)
+			rr.Signals = append(rr.Signals, h)
 		}
 	}
-	if timeIdx < 0 {
+	if rr.timeIdx < 0 {
 		add(1, 1, "", fmt.Sprintf("no %s column", timeCol), "name the timestamp column "+timeCol+" or pass its name")
 	}
-	if opt.LabelColumn != "" && labelIdx < 0 {
+	if opt.LabelColumn != "" && rr.labelIdx < 0 {
 		add(1, 1, "", fmt.Sprintf("no label column %s", opt.LabelColumn), "drop --label-column or name the right column")
 	}
-	if len(sigIdx) == 0 && !opt.LabelsOnly {
+	if len(rr.sigIdx) == 0 && !opt.LabelsOnly {
 		add(1, 1, "", "no signal columns", "add one column per signal")
 	}
-	if len(diags) > 0 {
-		return nil, diags.Err()
+	if err := diags.Err(); err != nil {
+		return nil, err
 	}
-	if labelIdx >= 0 {
-		t.Labels = []int8{}
+	return rr, nil
+}
+
+func (rr *RowReader) csvErr(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return diag.List{{File: rr.name, Line: pe.Line, Col: pe.Column, Msg: pe.Err.Error(), Hint: "check quoting"}}
 	}
+	return fmt.Errorf("read %s: %w", rr.name, err)
+}
+
+// Next returns the next row, io.EOF after the last one, or the problems of
+// a bad row as a diag.List (reading may go on after it).
+func (rr *RowReader) Next() (*Row, error) {
 	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
+		rec, err := rr.cr.Read()
 		if err != nil {
-			return nil, csvErr(err)
+			if err == io.EOF {
+				return nil, io.EOF
+			}
+			return nil, rr.csvErr(err)
 		}
-		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}
-		if len(rec) != len(header) {
-			add(line, 1, "", fmt.Sprintf("%d fields, header has %d", len(rec), len(header)), "every row needs one value per column")
+		return rr.parse(rec)
+	}
+}
+
+func (rr *RowReader) parse(rec []string) (*Row, error) {
+	line, _ := rr.cr.FieldPos(0)
+	var diags diag.List
+	add := func(col int, field, msg, hint string) {
+		diags = append(diags, &diag.Diagnostic{File: rr.name, Line: line, Col: col, Field: field, Msg: msg, Hint: hint})
+	}
+	if len(rec) != rr.header {
+		add(1, "", fmt.Sprintf("%d fields, header has %d", len(rec), rr.header), "every row needs one value per column")
+		return nil, diags
+	}
+	timeCol := rr.opt.TimeColumn
+	row := &Row{Line: line, X: make([]float64, len(rr.sigIdx))}
+	row.Stamp = strings.TrimSpace(rec[rr.timeIdx])
+	tm, terr := ParseTime(row.Stamp)
+	_, tcol := rr.cr.FieldPos(rr.timeIdx)
+	switch {
+	case terr != nil:
+		add(tcol, timeCol, terr.Error(), "")
+	case rr.haveLast && !tm.After(rr.lastTime):
+		what := "earlier than"
+		if tm.Equal(rr.lastTime) {
+			what = "the same as"
+		}
+		add(tcol, timeCol, fmt.Sprintf("timestamp %s is %s the previous row's (line %d)", row.Stamp, what, rr.lastLine), "sort the rows by time and drop duplicates")
+	}
+	row.Time = tm
+	for k, i := range rr.sigIdx {
+		s := strings.TrimSpace(rec[i])
+		v, perr := strconv.ParseFloat(s, 64)
+		if perr != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			_, col := rr.cr.FieldPos(i)
+			add(col, rr.Signals[k], fmt.Sprintf("value %q is not a finite number", s), "")
 			if len(diags) >= maxDiagnostics {
 				break
 			}
-			continue
 		}
-		ok := true
-		stamp := strings.TrimSpace(rec[timeIdx])
-		tm, terr := ParseTime(stamp)
-		if terr != nil {
-			_, col := cr.FieldPos(timeIdx)
-			add(line, col, timeCol, terr.Error(), "")
-			ok = false
-		} else if n := len(t.Times); n > 0 && !tm.After(t.Times[n-1]) {
-			_, col := cr.FieldPos(timeIdx)
-			what := "earlier than"
-			if tm.Equal(t.Times[n-1]) {
-				what = "the same as"
-			}
-			add(line, col, timeCol, fmt.Sprintf("timestamp %s is %s the previous row's (line %d)", stamp, what, t.Lines[n-1]), "sort the rows by time and drop duplicates")
-			ok = false
-		}
-		row := make([]float64, len(sigIdx))
-		for k, i := range sigIdx {
-			s := strings.TrimSpace(rec[i])
-			v, perr := strconv.ParseFloat(s, 64)
-			if perr != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				_, col := cr.FieldPos(i)
-				add(line, col, t.Signals[k], fmt.Sprintf("value %q is not a finite number", s), "")
-				ok = false
-				if len(diags) >= maxDiagnostics {
-					break
-				}
-			}
-			row[k] = v
-		}
-		var lab int8
-		if labelIdx >= 0 {
-			s := strings.TrimSpace(rec[labelIdx])
-			v, perr := strconv.ParseFloat(s, 64)
-			switch {
-			case perr == nil && v == 1:
-				lab = Attack
-			case perr == nil && v == 0:
-				lab = Normal
-			case perr == nil && v == -999:
-				lab = Unlabelled
-			default:
-				_, col := cr.FieldPos(labelIdx)
-				add(line, col, opt.LabelColumn, fmt.Sprintf("label %q is not 1, 0 or -999", s), "")
-				ok = false
-			}
-		}
-		if len(diags) >= maxDiagnostics {
-			break
-		}
-		if !ok {
-			continue
-		}
-		t.Stamps = append(t.Stamps, stamp)
-		t.Times = append(t.Times, tm)
-		t.X = append(t.X, row)
-		t.Lines = append(t.Lines, line)
-		if labelIdx >= 0 {
-			t.Labels = append(t.Labels, lab)
+		row.X[k] = v
+	}
+	if rr.labelIdx >= 0 {
+		s := strings.TrimSpace(rec[rr.labelIdx])
+		v, perr := strconv.ParseFloat(s, 64)
+		switch {
+		case perr == nil && v == 1:
+			row.Label = Attack
+		case perr == nil && v == 0:
+			row.Label = Normal
+		case perr == nil && v == -999:
+			row.Label = Unlabelled
+		default:
+			_, col := rr.cr.FieldPos(rr.labelIdx)
+			add(col, rr.opt.LabelColumn, fmt.Sprintf("label %q is not 1, 0 or -999", s), "")
 		}
 	}
 	if len(diags) > 0 {
-		return nil, diags.Err()
+		return nil, diags
+	}
+	rr.lastTime, rr.lastLine, rr.haveLast = tm, line, true
+	return row, nil
+}
+
+// Read reads a wide CSV table from r; name is used in messages. Problems in
+// the input are reported together (up to 20) as a diag.List with line and
+// column.
+func Read(r io.Reader, name string, opt ReadOptions) (*Table, error) {
+	rr, err := NewRowReader(r, name, opt)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{Path: name, Signals: rr.Signals}
+	if rr.labelIdx >= 0 {
+		t.Labels = []int8{}
+	}
+	var diags diag.List
+	for len(diags) < maxDiagnostics {
+		row, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		var l diag.List
+		if errors.As(err, &l) {
+			diags = append(diags, l...)
+			if len(l) == 1 && l[0].Msg != "" && strings.Contains(l[0].Hint, "quoting") {
+				break // the CSV reader cannot go on
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		t.Stamps = append(t.Stamps, row.Stamp)
+		t.Times = append(t.Times, row.Time)
+		t.X = append(t.X, row.X)
+		t.Lines = append(t.Lines, row.Line)
+		if t.Labels != nil {
+			t.Labels = append(t.Labels, row.Label)
+		}
+	}
+	if err := diags.Err(); err != nil {
+		return nil, err
 	}
 	if len(t.X) == 0 {
-		add(2, 0, "", "no data rows", "")
-		return nil, diags.Err()
+		return nil, diag.List{{File: name, Line: 2, Msg: "no data rows"}}
 	}
 	return t, nil
 }
