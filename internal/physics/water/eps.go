@@ -119,7 +119,7 @@ func (s *hydState) controls() int {
 		reset := false
 		if c.node >= m.nj {
 			t := &m.tanks[c.node-m.nj]
-			h := s.H[c.node]
+			h := m.seen(s.H, c.node)
 			vplus := math.Abs(s.D[c.node])
 			v1 := m.tankVolume(t, h)
 			v2 := m.tankVolume(t, c.grade)
@@ -216,13 +216,13 @@ func (s *hydState) controlTimestep(tstep *int64) {
 			if c.node < m.nj {
 				continue
 			}
-			h, q := s.H[c.node], s.D[c.node]
+			h, q := m.seen(s.H, c.node), s.D[c.node]
 			if math.Abs(q) <= qZero {
 				continue
 			}
 			if h < c.grade && c.kind == HiLevel && q > 0 || h > c.grade && c.kind == LowLevel && q < 0 {
 				tk := &m.tanks[c.node-m.nj]
-				v := m.tankVolume(tk, c.grade) - tk.v
+				v := m.tankVolume(tk, c.grade-(h-s.H[c.node])) - tk.v
 				t = round(v / q)
 			}
 		}
@@ -303,6 +303,10 @@ type PumpEnergy struct {
 type RunOptions struct {
 	// Duration overrides the network's duration when >= 0.
 	Duration int64
+	// LevelBias spoofs the readings the controls and rules see: node ID →
+	// offset added to a tank's level (length units) or a junction's
+	// pressure (pressure units). The hydraulics are unaffected.
+	LevelBias map[string]float64
 }
 
 // Simulator runs a compiled network; it can be re-run without re-reading
@@ -336,6 +340,9 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 	dur := m.dur
 	if opt.Duration >= 0 {
 		dur = opt.Duration
+	}
+	if err := m.setBias(opt.LevelBias); err != nil {
+		return nil, err
 	}
 	res := &Results{Net: m.net}
 	s.init()

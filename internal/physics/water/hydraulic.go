@@ -820,8 +820,9 @@ func (s *hydState) pressureSwitch() bool {
 		if c.link < 0 || c.node < 0 || c.node >= m.nj {
 			continue
 		}
-		reset := c.kind == LowLevel && s.H[c.node] <= c.grade+m.htol ||
-			c.kind == HiLevel && s.H[c.node] >= c.grade-m.htol
+		h := m.seen(s.H, c.node)
+		reset := c.kind == LowLevel && h <= c.grade+m.htol ||
+			c.kind == HiLevel && h >= c.grade-m.htol
 		if !reset {
 			continue
 		}

@@ -3,6 +3,7 @@ package water
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/citadel-city/citadel/internal/diag"
 	"github.com/citadel-city/citadel/internal/physics/sparse"
@@ -95,6 +96,7 @@ type model struct {
 	rules      []ruleData
 	edges      [][2]int
 	sym        *sparse.Symbolic
+	bias       []float64 // level or pressure bias the controls see, per node (internal units)
 	// options
 	hexp, qexp, hacc, htol, qtol, rqtol, viscos, spgrav, dmult float64
 	maxIter, extraIter, checkFreq, maxCheck                    int
@@ -122,7 +124,11 @@ func (m *model) patIndex(id string) int {
 }
 
 // compile converts a parsed network into the solver's model.
-func compile(net *Network) (*model, error) {
+func compile(net *Network) (*model, error) { return compileWith(net, nil) }
+
+// compileWith compiles net, reusing prev's matrix analysis when the
+// junction-to-junction edges are the same.
+func compileWith(net *Network, prev *model) (*model, error) {
 	o := &net.Options
 	m := &model{net: net, nn: len(net.Nodes), nl: len(net.Links)}
 	for _, n := range net.Nodes {
@@ -348,6 +354,10 @@ func compile(net *Network) (*model, error) {
 		return nil, err
 	}
 
+	if prev != nil && prev.nj == m.nj && slices.Equal(prev.edges, m.edges) {
+		m.sym = prev.sym
+		return m, nil
+	}
 	sym, err := sparse.Analyze(m.nj, m.edges, sparse.MinDegree)
 	if err != nil {
 		return nil, fmt.Errorf("analyse network matrix: %w", err)

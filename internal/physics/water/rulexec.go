@@ -223,11 +223,11 @@ func (s *hydState) checkPremise(p *premiseData, time1 int64) bool {
 		case "DEMAND":
 			x = s.D[n] * m.qcf
 		case "HEAD", "GRADE":
-			x = s.H[n] * m.hcf
+			x = m.seen(s.H, n) * m.hcf
 		case "PRESSURE":
-			x = (s.H[n] - m.elev[n]) * m.pcf
+			x = (m.seen(s.H, n) - m.elev[n]) * m.pcf
 		case "LEVEL":
-			x = (s.H[n] - m.elev[n]) * m.hcf
+			x = (m.seen(s.H, n) - m.elev[n]) * m.hcf
 		case "FILLTIME", "DRAINTIME":
 			if n < m.nj {
 				return false

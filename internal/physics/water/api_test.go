@@ -1,0 +1,136 @@
+package water
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/citadel-city/citadel/internal/shareddata"
+)
+
+func loadNet1(t *testing.T) *Network {
+	t.Helper()
+	dir := shareddata.Path(t, "water", "networks", "Net1")
+	net, err := ReadFile(filepath.Join(dir, "Net1.inp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
+func pumpOnPeriods(t *testing.T, r *Results) int {
+	t.Helper()
+	st, err := r.LinkSeries("9", "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range st {
+		if Status(s) == Open {
+			n++
+		}
+	}
+	return n
+}
+
+func TestAttackPumpOffDrainsTank(t *testing.T) {
+	net := loadNet1(t)
+	sim, err := NewSimulator(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := sim.Run(context.Background(), RunOptions{Duration: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attacked := net.Clone()
+	if err := attacked.SetLinkStatus("9", false); err != nil {
+		t.Fatal(err)
+	}
+	// Controls would switch the pump back on: disable them too.
+	for i := range attacked.Controls {
+		if err := attacked.SetControlEnabled(i, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sim.Reload(attacked); err != nil {
+		t.Fatal(err)
+	}
+	res, err := sim.Run(context.Background(), RunOptions{Duration: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pumpOnPeriods(t, res); got != 0 {
+		t.Fatalf("pump on at %d periods after the attack", got)
+	}
+	h0, _ := base.NodeSeries("2", "head")
+	h1, _ := res.NodeSeries("2", "head")
+	if h1[len(h1)-1] >= h0[len(h0)-1] {
+		t.Fatalf("tank 2 did not drain: %g vs %g", h1[len(h1)-1], h0[len(h0)-1])
+	}
+	// The original network is untouched.
+	if net.Link("9").Status != Open {
+		t.Fatal("Clone shares links with the original")
+	}
+	imp := res.Impact(100)
+	if imp.PopulationShare <= base.Impact(100).PopulationShare {
+		t.Fatalf("attack did not increase the share below 100 psi: %g", imp.PopulationShare)
+	}
+	if imp.EnergyKWh != 0 {
+		t.Fatalf("pump off but %g kWh used", imp.EnergyKWh)
+	}
+}
+
+func TestLevelBiasShiftsPumpSchedule(t *testing.T) {
+	net := loadNet1(t)
+	sim, err := NewSimulator(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := sim.Run(context.Background(), RunOptions{Duration: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tank reads 10 ft higher than it is: the pump (on below 110 ft,
+	// off above 140 ft) stops earlier and runs less.
+	spoofed, err := sim.Run(context.Background(), RunOptions{Duration: -1, LevelBias: map[string]float64{"2": 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := pumpOnPeriods(t, base), pumpOnPeriods(t, spoofed); b >= a {
+		t.Fatalf("pump on %d periods spoofed vs %d honest", b, a)
+	}
+	if _, err := sim.Run(context.Background(), RunOptions{Duration: -1, LevelBias: map[string]float64{"nope": 1}}); err == nil {
+		t.Fatal("unknown node accepted")
+	}
+}
+
+func TestSetLinkSettingAndErrors(t *testing.T) {
+	net := loadNet1(t)
+	if err := net.SetLinkSetting("9", 0.8); err != nil {
+		t.Fatal(err)
+	}
+	if err := net.SetLinkSetting("10", 1); err == nil {
+		t.Fatal("a pipe took a setting")
+	}
+	if err := net.SetLinkStatus("nope", true); err == nil {
+		t.Fatal("unknown link accepted")
+	}
+	if err := net.SetControlLevel(99, 1); err == nil {
+		t.Fatal("unknown control accepted")
+	}
+	if err := net.SetControlLevel(0, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := net.SetSourceStrength("9", 2); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ := res.LinkSeries("9", "setting")
+	if set[0] != float64(float32(0.8)) {
+		t.Fatalf("pump speed %g, want 0.8", set[0])
+	}
+}
