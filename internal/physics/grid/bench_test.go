@@ -47,3 +47,103 @@ func BenchmarkReadCase(b *testing.B) {
 		}
 	}
 }
+
+// tile builds a synthetic grid of k copies of c, bus IDs offset by
+// 100000 per copy, joined in a chain by three tie lines between
+// consecutive copies; only the first copy keeps its reference bus.
+func tile(c *Case, k int) *Case {
+	out := &Case{Name: c.Name + "-tiled", Version: c.Version, BaseMVA: c.BaseMVA}
+	var pq []int
+	for _, b := range c.Bus {
+		if b.Type == PQ {
+			pq = append(pq, b.ID)
+		}
+	}
+	for i := range k {
+		off := 100000 * i
+		for _, b := range c.Bus {
+			b.ID += off
+			if i > 0 && b.Type == Ref {
+				b.Type = PV
+			}
+			out.Bus = append(out.Bus, b)
+		}
+		for _, g := range c.Gen {
+			g.Bus += off
+			out.Gen = append(out.Gen, g)
+		}
+		for _, br := range c.Branch {
+			br.From += off
+			br.To += off
+			out.Branch = append(out.Branch, br)
+		}
+		if i > 0 {
+			for _, id := range []int{pq[0], pq[len(pq)/2], pq[len(pq)-1]} {
+				out.Branch = append(out.Branch, Branch{From: id + off - 100000, To: id + off, R: 0.002, X: 0.02, Status: 1})
+			}
+		}
+	}
+	return out
+}
+
+// BenchmarkPowerFlowSynthetic10k times the AC power flow on a 10,000-bus
+// grid made of 20 copies of case_ACTIVSg500.
+func BenchmarkPowerFlowSynthetic10k(b *testing.B) {
+	c, err := ReadCase(filepath.Join(shareddata.Path(b, "grid", "cases"), "case_ACTIVSg500.m"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	big := tile(c, 20)
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := SolveAC(big, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(r.Iterations), "iterations")
+	}
+}
+
+// BenchmarkCascade times one DC cascade on case_ACTIVSg500 after the loss
+// of its most loaded branch, with ratings 15 % above the base-case flows.
+func BenchmarkCascade(b *testing.B) {
+	c, err := ReadCase(filepath.Join(shareddata.Path(b, "grid", "cases"), "case_ACTIVSg500.m"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, err := SolveDC(c, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	worst := 0
+	for k := range c.Branch {
+		c.Branch[k].RateA = max(1.15*abs(base.Branch[k].PF), 10)
+		if abs(base.Branch[k].PF) > abs(base.Branch[worst].PF) {
+			worst = k
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Cascade(c, CascadeOptions{Outages: []int{worst}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFrequency times a 60 s frequency simulation at 10 ms steps.
+func BenchmarkFrequency(b *testing.B) {
+	m := DefaultFreqModel(50, 5000, 4500)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Simulate(MeterSwitching(300, 4, 1, 0), 60, 0.01, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
