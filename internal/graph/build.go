@@ -28,20 +28,20 @@ type NodeKind uint8
 
 // The node kinds.
 const (
-	NSource  NodeKind = iota // the attacker, before any entry point
-	NSink                    // every target, for cuts
-	NEntry                   // the attacker holds an entry point
-	NNet                     // network access inside a zone
-	NExpose                  // an asset's services are visible at an entry point
-	NService                 // an asset's service can be reached
-	NLogin                   // a login to the asset's weak credentials can be tried
-	NExploit                 // the asset's vulnerabilities can be exploited
-	NCommand                 // the asset accepts unauthenticated process commands
-	NExec                    // code execution or a session on the asset
-	NControl                 // control of the asset's physical elements
-	NConduitIn               // traffic headed into a conduit
-	NConduitOut              // traffic through a conduit
-	NTarget                  // a target's physical effect is achieved
+	NSource     NodeKind = iota // the attacker, before any entry point
+	NSink                       // every target, for cuts
+	NEntry                      // the attacker holds an entry point
+	NNet                        // network access inside a zone
+	NExpose                     // an asset's services are visible at an entry point
+	NService                    // an asset's service can be reached
+	NLogin                      // a login to the asset's weak credentials can be tried
+	NExploit                    // the asset's vulnerabilities can be exploited
+	NCommand                    // the asset accepts unauthenticated process commands
+	NExec                       // code execution or a session on the asset
+	NControl                    // control of the asset's physical elements
+	NConduitIn                  // traffic headed into a conduit
+	NConduitOut                 // traffic through a conduit
+	NTarget                     // a target's physical effect is achieved
 )
 
 // Node is a privilege: its kind and the index of the asset, zone, entry
@@ -73,18 +73,18 @@ type Rule uint8
 
 // The rules.
 const (
-	RStructural Rule = iota // no attacker action (e.g. zone access reaches a service)
-	REntryZone              // an entry point gives access to a zone
-	RExpose                 // an entry point exposes an asset (found by scanning)
-	RPhish                  // a user of the asset is phished
-	RLogin                  // a weak login succeeds
-	RExploit                // a vulnerability is exploited
-	RCommand                // an unauthenticated process command is accepted
-	RBridge                 // an asset in several zones relays to another zone
-	RDiscover               // from a foothold the zone's systems are discovered
-	RConduit                // a conduit lets traffic through
-	RExecControl            // a compromised asset is used to command its elements
-	RImpact                 // commanding the elements achieves the target
+	RStructural  Rule = iota // no attacker action (e.g. zone access reaches a service)
+	REntryZone               // an entry point gives access to a zone
+	RExpose                  // an entry point exposes an asset (found by scanning)
+	RPhish                   // a user of the asset is phished
+	RLogin                   // a weak login succeeds
+	RExploit                 // a vulnerability is exploited
+	RCommand                 // an unauthenticated process command is accepted
+	RBridge                  // an asset in several zones relays to another zone
+	RDiscover                // from a foothold the zone's systems are discovered
+	RConduit                 // a conduit lets traffic through
+	RExecControl             // a compromised asset is used to command its elements
+	RImpact                  // commanding the elements achieves the target
 )
 
 // Compromise reports whether the rule gives the attacker a new asset.
@@ -126,11 +126,11 @@ type Fix struct {
 
 // builder accumulates nodes and edges.
 type builder struct {
-	g       *Graph
-	tail    []int32
-	head    []int32
-	nodeIdx map[Node]int32
-	feed    *intel.Feed
+	g        *Graph
+	tail     []int32
+	head     []int32
+	nodeIdx  map[Node]int32
+	feed     *intel.Feed
 	vulnMemo map[string][]intel.Vuln
 }
 
@@ -317,7 +317,7 @@ func (b *builder) asset(ai int32, zoneIdx map[string]int32) {
 			e := b.edge(command, control, RCommand, pCommand, "T0855", 1)
 			b.fix(e, Fix{ID: "allowlist:" + a.ID, Kind: "allowlist", Asset: a.ID,
 				Action: "allow process commands only from the authorised masters (protocol allow-list firewall or secure authentication such as DNP3-SA)",
-				Cost: fleetCost(costOf["allowlist"], a.Count)})
+				Cost:   fleetCost(costOf["allowlist"], a.Count)})
 		}
 		tech := "T0855"
 		switch {
@@ -346,7 +346,7 @@ func (b *builder) asset(ai int32, zoneIdx map[string]int32) {
 		e := b.edge(exec, net, RBridge, pBridge, tech, 2)
 		b.fix(e, Fix{ID: "unbridge:" + a.ID + ":" + z, Kind: "remove-bridge", Asset: a.ID,
 			Action: fmt.Sprintf("remove %s from zone %s (no dual-homing; connect through a conduit with a firewall)", a.ID, z),
-			Cost: fleetCost(costOf["remove-bridge"], a.Count)})
+			Cost:   fleetCost(costOf["remove-bridge"], a.Count)})
 	}
 }
 
@@ -573,7 +573,7 @@ func (b *builder) entry(ei int32, zoneIdx map[string]int32, assetIdx map[string]
 		ed := b.edge(en, x, RExpose, p, tech, 2)
 		b.fix(ed, Fix{ID: "unexpose:" + e.ID + ":" + a.ID, Kind: "remove-exposure", Asset: a.ID,
 			Action: fmt.Sprintf("stop exposing %s at %s (put it behind the VPN or a firewall)", a.ID, e.ID),
-			Cost: fleetCost(costOf["remove-exposure"], a.Count)})
+			Cost:   fleetCost(costOf["remove-exposure"], a.Count)})
 		for si := range a.Services {
 			b.edge(x, b.node(NService, ai, int32(si)), RStructural, 1, "", 0)
 		}
