@@ -47,6 +47,10 @@ type Flow struct {
 	Resp      netip.AddrPort // responder (server, outstation)
 	// First is the timestamp of the flow's first packet.
 	First time.Time
+
+	// conn caches the five connection fields as a log writer formats them
+	// ([TSV, JSON]), so rows do not format addresses again.
+	conn [2][]byte
 }
 
 // Meta locates a chunk of payload: its direction, the capture packet that

@@ -34,7 +34,20 @@ func roles(proto string) [2]string {
 // and value ranges, device identification and first/last seen times.
 type Inventory struct {
 	devices map[netip.Addr]*invDevice
+	// byFlow caches, per flow, the devices and the station of its last
+	// transaction, which saves every other map lookup in Add.
+	byFlow map[*Flow]*flowCache
 }
+
+type flowCache struct {
+	proto   string
+	station uint32
+	cl, sv  *invDevice
+	st      *invStation
+}
+
+// maxFlowCache bounds Inventory.byFlow; it is cleared when full.
+const maxFlowCache = 1 << 14
 
 type invDevice struct {
 	addr        netip.Addr
@@ -53,8 +66,22 @@ type stationKey struct {
 }
 
 type invStation struct {
-	tables map[PointKind]*pointTable
-	funcs  map[string]uint64
+	kinds  []PointKind
+	tables []*pointTable
+	funcs  [256]uint64
+	names  [256]string
+}
+
+func (st *invStation) table(k PointKind) *pointTable {
+	for i, kk := range st.kinds {
+		if kk == k {
+			return st.tables[i]
+		}
+	}
+	t := &pointTable{idx: map[uint32]int32{}, lastI: -1}
+	st.kinds = append(st.kinds, k)
+	st.tables = append(st.tables, t)
+	return t
 }
 
 type pointTable struct {
@@ -73,7 +100,7 @@ type pointStat struct {
 
 // NewInventory returns an empty inventory.
 func NewInventory() *Inventory {
-	return &Inventory{devices: map[netip.Addr]*invDevice{}}
+	return &Inventory{devices: map[netip.Addr]*invDevice{}, byFlow: map[*Flow]*flowCache{}}
 }
 
 func (inv *Inventory) device(a netip.Addr, ts time.Time) *invDevice {
@@ -83,13 +110,17 @@ func (inv *Inventory) device(a netip.Addr, ts time.Time) *invDevice {
 			stations: map[stationKey]*invStation{}, funcs: map[string]uint64{}, ports: map[uint16]bool{}}
 		inv.devices[a] = d
 	}
+	d.seen(ts)
+	return d
+}
+
+func (d *invDevice) seen(ts time.Time) {
 	if ts.Before(d.first) {
 		d.first = ts
 	}
 	if ts.After(d.last) {
 		d.last = ts
 	}
-	return d
 }
 
 // Add records one transaction.
@@ -99,21 +130,31 @@ func (inv *Inventory) Add(tx *Transaction) {
 	if tx.RespTS.After(ts) {
 		ts = tx.RespTS
 	}
-	r := roles(tx.Proto)
-	cl := inv.device(f.Orig.Addr(), ts)
-	sv := inv.device(f.Resp.Addr(), ts)
-	if !cl.roles[r[0]] {
+	var cl, sv *invDevice
+	var st *invStation
+	if c := inv.byFlow[tx.Flow]; c != nil && c.proto == tx.Proto && c.station == tx.Station {
+		cl, sv, st = c.cl, c.sv, c.st
+		cl.seen(ts)
+		sv.seen(ts)
+	} else {
+		r := roles(tx.Proto)
+		cl = inv.device(f.Orig.Addr(), ts)
+		sv = inv.device(f.Resp.Addr(), ts)
 		cl.roles[r[0]] = true
-	}
-	if !sv.roles[r[1]] {
 		sv.roles[r[1]] = true
-	}
-	if !cl.peers[sv.addr] {
 		cl.peers[sv.addr] = true
 		sv.peers[cl.addr] = true
-	}
-	if !sv.ports[f.Resp.Port()] {
 		sv.ports[f.Resp.Port()] = true
+		sk := stationKey{tx.Proto, tx.Station}
+		st = sv.stations[sk]
+		if st == nil {
+			st = &invStation{}
+			sv.stations[sk] = st
+		}
+		if len(inv.byFlow) >= maxFlowCache {
+			clear(inv.byFlow)
+		}
+		inv.byFlow[tx.Flow] = &flowCache{proto: tx.Proto, station: tx.Station, cl: cl, sv: sv, st: st}
 	}
 	for id, v := range tx.Ident {
 		if sv.ident == nil {
@@ -121,13 +162,8 @@ func (inv *Inventory) Add(tx *Transaction) {
 		}
 		sv.ident[id] = v
 	}
-	sk := stationKey{tx.Proto, tx.Station}
-	st := sv.stations[sk]
-	if st == nil {
-		st = &invStation{tables: map[PointKind]*pointTable{}, funcs: map[string]uint64{}}
-		sv.stations[sk] = st
-	}
-	st.funcs[tx.FuncName]++
+	st.funcs[tx.Func]++
+	st.names[tx.Func] = tx.FuncName
 	if tx.Exception != "" {
 		return
 	}
@@ -137,11 +173,7 @@ func (inv *Inventory) Add(tx *Transaction) {
 		op := &tx.Ops[i]
 		if tab == nil || op.Kind != kind {
 			kind = op.Kind
-			tab = st.tables[kind]
-			if tab == nil {
-				tab = &pointTable{idx: map[uint32]int32{}, lastI: -1}
-				st.tables[kind] = tab
-			}
+			tab = st.table(kind)
 		}
 		p := tab.point(op.Index)
 		if p == nil {
@@ -281,14 +313,16 @@ func (inv *Inventory) File() *InventoryFile {
 		})
 		for _, k := range keys {
 			st := d.stations[k]
-			is := InvStation{Protocol: k.proto, Station: k.station, Functions: st.funcs}
-			kinds := make([]PointKind, 0, len(st.tables))
-			for kd := range st.tables {
-				kinds = append(kinds, kd)
+			is := InvStation{Protocol: k.proto, Station: k.station, Functions: map[string]uint64{}}
+			for fc, n := range st.funcs {
+				if n > 0 {
+					is.Functions[st.names[fc]] += n
+				}
 			}
+			kinds := slices.Clone(st.kinds)
 			slices.Sort(kinds)
 			for _, kd := range kinds {
-				is.Points = append(is.Points, compact(kd, st.tables[kd].pts)...)
+				is.Points = append(is.Points, compact(kd, st.table(kd).pts)...)
 			}
 			dev.Stations = append(dev.Stations, is)
 		}

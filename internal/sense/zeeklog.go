@@ -336,7 +336,25 @@ func (r *Row) Bool(v bool) *Row {
 // Conn appends the five connection fields every Zeek protocol log starts
 // with after ts: uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p.
 func (r *Row) Conn(f *Flow) *Row {
-	return r.Str(f.UID).Addr(f.Orig.Addr()).Port(f.Orig.Port()).Addr(f.Resp.Addr()).Port(f.Resp.Port())
+	if r.w == nil {
+		return r
+	}
+	if r.n == 0 || f.UID == "" || r.n+5 > len(r.w.schema.Fields) {
+		return r.Str(f.UID).Addr(f.Orig.Addr()).Port(f.Orig.Port()).Addr(f.Resp.Addr()).Port(f.Resp.Port())
+	}
+	// After the first field the five fields always render the same for a
+	// flow (with a leading tab, or a leading comma and the standard field
+	// names in JSON): format them once per flow and format.
+	fi := int(r.w.format)
+	if c := f.conn[fi]; c != nil {
+		r.buf = append(r.buf, c...)
+		r.n += 5
+		return r
+	}
+	start := len(r.buf)
+	r.Str(f.UID).Addr(f.Orig.Addr()).Port(f.Orig.Port()).Addr(f.Resp.Addr()).Port(f.Resp.Port())
+	f.conn[fi] = append([]byte(nil), r.buf[start:]...)
+	return r
 }
 
 // End finishes the row and writes it. Missing trailing fields are written
