@@ -131,8 +131,8 @@ type Target struct {
 
 // Consequence is a physical consequence of reaching a target.
 type Consequence struct {
-	People             int     `yaml:"people,omitempty" doc:"People without service or put at risk."`
-	CriticalFacilities int     `yaml:"critical_facilities,omitempty" doc:"Hospitals, fire stations and the like affected."`
-	MWhUnserved        float64 `yaml:"mwh_unserved,omitempty" doc:"Energy not served, MWh."`
-	VehicleHours       float64 `yaml:"vehicle_hours,omitempty" doc:"Vehicle-hours of delay."`
+	People             int     `yaml:"people,omitempty" json:"people" doc:"People without service or put at risk."`
+	CriticalFacilities int     `yaml:"critical_facilities,omitempty" json:"critical_facilities" doc:"Hospitals, fire stations and the like affected."`
+	MWhUnserved        float64 `yaml:"mwh_unserved,omitempty" json:"mwh_unserved" doc:"Energy not served, MWh."`
+	VehicleHours       float64 `yaml:"vehicle_hours,omitempty" json:"vehicle_hours" doc:"Vehicle-hours of delay."`
 }
