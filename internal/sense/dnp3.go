@@ -101,10 +101,9 @@ type dnp3Stream struct {
 	zeekTS      time.Time
 	zeekReq     dnp3.FuncCode
 
-	pend   [dnp3MaxPending]dnp3Request
-	sel    dnp3.SelectTracker
-	tx     Transaction
-	objErr error
+	pend [dnp3MaxPending]dnp3Request
+	sel  dnp3.SelectTracker
+	tx   Transaction
 }
 
 func dirIndex(m *Meta) int {

@@ -86,7 +86,8 @@ func (h *ObjectHeader) GV() uint16 { return uint16(h.Group)<<8 | uint16(h.Variat
 
 // Points returns a reader over the objects' points.
 func (h *ObjectHeader) Points() PointReader {
-	return PointReader{h: objectInfo{h.Group, h.Variation, h.Qualifier, h.Start, h.Count}, b: h.Data}
+	return PointReader{h: objectInfo{h.Group, h.Variation, h.Qualifier, h.Start, h.Count},
+		l: layoutOf(h.Group, h.Variation), b: h.Data}
 }
 
 // ObjectReader walks the object headers of a fragment. Use it as

@@ -300,6 +300,7 @@ type objectInfo struct {
 // PointReader walks the objects of one object header.
 type PointReader struct {
 	h   objectInfo
+	l   layout
 	b   []byte
 	i   uint32
 	off int
@@ -319,7 +320,7 @@ func (r *PointReader) Next(p *Point) bool {
 	*p = Point{}
 	pc := h.Qualifier.Prefix()
 	ps := prefixSizes[pc]
-	l := layoutOf(h.Group, h.Variation)
+	l := &r.l
 	p.Kind = l.kind
 	if p.Kind == KindUnknown {
 		p.Kind = KindRaw
@@ -370,7 +371,7 @@ func (r *PointReader) Next(p *Point) bool {
 	return true
 }
 
-func decodeFixed(l layout, b []byte, p *Point) {
+func decodeFixed(l *layout, b []byte, p *Point) {
 	if l.kind == KindCROB {
 		p.CROB = CROB{Code: b[0], Count: b[1],
 			OnTime:  binary.LittleEndian.Uint32(b[2:]),
