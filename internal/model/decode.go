@@ -35,6 +35,9 @@ type posKey struct {
 func Load(file string) (*City, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, diag.Errorf("read model: %v (check the path; without a file 'citadel assess' uses the embedded sample city)", err)
+		}
 		return nil, fmt.Errorf("read model: %w", err)
 	}
 	return Parse(file, data)
