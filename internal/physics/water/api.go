@@ -26,6 +26,9 @@ func (n *Network) SetLinkStatus(id string, open bool) error {
 		}
 	} else {
 		l.Status = Closed
+		if l.Kind == Pump {
+			l.Setting = 0
+		}
 	}
 	if l.Kind.IsValve() && l.Kind != GPV {
 		l.Setting = Missing

@@ -752,6 +752,9 @@ func (p *inpParser) status(toks []string) {
 			p.errorf("status: cannot set the status of check-valve pipe %s", l.ID)
 			return
 		}
+		if l.Kind == Pump {
+			l.Setting = 0 // EPANET 2.3 reports a closed pump's speed as 0
+		}
 		if l.Kind.IsValve() && l.Kind != GPV {
 			l.Setting = Missing
 		}

@@ -101,6 +101,18 @@ const (
 	tolFlowR = 0.001
 )
 
+// headlossTol is the headloss tolerance implied by the head tolerance:
+// pipes report headloss per 1000 length units, so two heads within 0.01
+// allow 2·0.01·1000/L; pumps and valves report the head difference.
+func headlossTol(net *Network, k int, want float64) float64 {
+	l := net.Links[k]
+	tol := 2 * tolHead
+	if l.Kind <= Pipe {
+		tol = 2 * tolHead * 1000 / l.Length
+	}
+	return ulpTol(tol, want)
+}
+
 func flowTol(want float64) float64 { return math.Max(tolFlowA, tolFlowR*math.Abs(want)) }
 
 // ulpTol widens an absolute tolerance to two float32 ulps of the reference
@@ -148,7 +160,7 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 	nodes := readRefCSV(t, filepath.Join(dir, "ref", "nodes.csv.gz"))
 	links := readRefCSV(t, filepath.Join(dir, "ref", "links.csv.gz"))
 	net := res.Net
-	var head, press, dem, flow errStat
+	var head, press, dem, flow, vel, hl, set errStat
 	statusMismatch := 0
 	statusWhere := ""
 	maxPeriod := -1
@@ -183,6 +195,9 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 		sn := &res.Periods[r.period]
 		where := fmt.Sprintf("link %s period %d", r.id, r.period)
 		flow.add(sn.Flow[k], r.vals[0], flowTol(r.vals[0]), where)
+		vel.add(sn.Velocity[k], r.vals[1], math.Max(1e-3, 1e-3*math.Abs(r.vals[1])), where)
+		hl.add(sn.Headloss[k], r.vals[2], headlossTol(net, k, r.vals[2]), where)
+		set.add(sn.Setting[k], r.vals[5], math.Max(1e-4, 1e-5*math.Abs(r.vals[5])), where)
 		if st := Status(r.vals[4]); st != sn.Status[k] {
 			statusMismatch++
 			if statusWhere == "" {
@@ -190,7 +205,7 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 			}
 		}
 	}
-	t.Logf("%-10s steps=%d iterations=%d", name, res.Steps, res.Iterations)
+	t.Logf("%-10s steps=%d iterations=%d  velocity max %.2e | headloss max %.2e p99 %.2e | setting max %.2e", name, res.Steps, res.Iterations, vel.max, hl.max, hl.p99(), set.max)
 	t.Logf("%-10s periods=%d  head max %.2e p99 %.2e | pressure max %.2e p99 %.2e | demand max %.2e p99 %.2e | flow max %.2e p99 %.2e | status mismatches %d/%d",
 		name, len(res.Periods), head.max, head.p99(), press.max, press.p99(), dem.max, dem.p99(), flow.max, flow.p99(), statusMismatch, len(links))
 	gaps := knownGaps[name]
@@ -208,6 +223,9 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 	check("pressure", &press)
 	check("demand", &dem)
 	check("flow", &flow)
+	check("velocity", &vel)
+	check("headloss", &hl)
+	check("setting", &set)
 	if statusMismatch > 0 {
 		if why, ok := gaps["status"]; ok {
 			t.Logf("SKIPPED %s status (%d mismatches, first %s): %s", name, statusMismatch, statusWhere, why)
