@@ -167,9 +167,12 @@ func FuzzParseCase(f *testing.F) {
 	f.Add([]byte("mpc.baseMVA = 100;\nmpc.bus = [1 3 0 0 0 0 1 1 0 345 1 1.1 0.9];\nmpc.gen = [1 0 0 10 -10 1 100 1 10 0];\nmpc.branch = [1 1 0 0.1 0 0 0 0 0 0 1];\n"))
 	f.Add([]byte("function mpc = x\n%% c\nmpc.bus_name = {\n\t'a b';\n};\nmpc.v = [1, -2 ...\n 3; 4 5 6]'\n"))
 	f.Add([]byte("mpc.version = '2'; mpc.baseMVA = Inf; x = {'it''s'} "))
-	if root := os.Getenv("CITADEL_FUZZ_SEED_CASES"); root != "" {
-		if data, err := os.ReadFile(root); err == nil {
-			f.Add(data)
+	// Real cases as seeds, so that mutations reach the solvers.
+	if root := shareddata.Root(); root != "" {
+		for _, name := range []string{"case9", "case14"} {
+			if data, err := os.ReadFile(filepath.Join(root, "grid", "cases", name+".m")); err == nil {
+				f.Add(data)
+			}
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
