@@ -400,7 +400,9 @@ func (s *dnp3Stream) collectOps(m *Meta, ops []Op, write bool) []Op {
 			if len(ops) == cap(ops) {
 				break
 			}
-			op := Op{Kind: kind, Index: s.pt.Index, Write: write}
+			ops = ops[:len(ops)+1]
+			op := &ops[len(ops)-1]
+			op.Kind, op.Index, op.Write, op.HasValue, op.Value = kind, s.pt.Index, write, false, 0
 			switch {
 			case s.pt.Kind == dnp3.KindCROB:
 				op.HasValue = true
@@ -410,7 +412,6 @@ func (s *dnp3Stream) collectOps(m *Meta, ops []Op, write bool) []Op {
 			case s.pt.HasValue:
 				op.HasValue, op.Value = true, s.pt.Value
 			}
-			ops = append(ops, op)
 		}
 		if err := pr.Err(); err != nil {
 			s.objectWeird(m, err)

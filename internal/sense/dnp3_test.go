@@ -2,13 +2,20 @@ package sense_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/citadel-city/citadel/internal/capture"
+	"github.com/citadel-city/citadel/internal/ot/dnp3"
 	"github.com/citadel-city/citadel/internal/sense"
 	"github.com/citadel-city/citadel/internal/shareddata"
 )
@@ -187,6 +194,262 @@ func TestDNP3AgainstZeek(t *testing.T) {
 			if rate < tc.want || len(extra) != tc.wantExtra {
 				t.Errorf("matched %.3f (want >= %.3f), %d extra rows (want %d)", rate, tc.want, len(extra), tc.wantExtra)
 			}
+		})
+	}
+}
+
+// dnp3Harness drives a DNP3 stream directly with encoded frames.
+type dnp3Harness struct {
+	flow   sense.Flow
+	ww     *sense.LogWriter
+	log    bytes.Buffer
+	weird  bytes.Buffer
+	out    *sense.Output
+	lw     *sense.LogWriter
+	s      sense.Stream
+	txs    []sense.Transaction
+	pkt    uint64
+	ts     time.Time
+	seq    [2]uint8
+	master uint16
+	outst  uint16
+}
+
+func newDNP3Harness(t testing.TB) *dnp3Harness {
+	h := &dnp3Harness{master: 1, outst: 1024, ts: time.Unix(1700000000, 0)}
+	h.flow = sense.Flow{UID: "Ctest", Transport: sense.TCP,
+		Orig: netip.MustParseAddrPort("10.0.0.1:40000"), Resp: netip.MustParseAddrPort("10.0.0.2:20000")}
+	h.lw = sense.NewLogWriter(&h.log, sense.DNP3Schema, sense.TSV, time.Unix(0, 0))
+	h.ww = sense.NewLogWriter(&h.weird, sense.WeirdSchema, sense.TSV, time.Unix(0, 0))
+	h.out = sense.NewOutput(h.ww, h.lw)
+	h.out.OnTransaction = func(tx *sense.Transaction) {
+		c := *tx
+		c.Ops = append([]sense.Op(nil), tx.Ops...)
+		h.txs = append(h.txs, c)
+	}
+	h.s = sense.DNP3Analyzer{}.NewStream(&h.flow, h.out)
+	return h
+}
+
+// send encodes an application fragment from the master (orig) or the
+// outstation and delivers it, in chunks of chunk bytes (0: at once).
+func (h *dnp3Harness) send(orig bool, frag []byte, chunk int) {
+	lh := dnp3.LinkHeader{Control: 0x44, Dst: h.master, Src: h.outst}
+	d := 1
+	if orig {
+		lh = dnp3.LinkHeader{Control: 0xC4, Dst: h.outst, Src: h.master}
+		d = 0
+	}
+	var wire []byte
+	wire, h.seq[d] = dnp3.AppendFragmentFrames(nil, lh, h.seq[d], frag)
+	h.pkt++
+	h.ts = h.ts.Add(time.Second)
+	m := &sense.Meta{Packet: h.pkt, TS: h.ts, IsOrig: orig}
+	for len(wire) > 0 {
+		n := len(wire)
+		if chunk > 0 {
+			n = min(n, chunk)
+		}
+		h.s.Data(m, wire[:n])
+		wire = wire[n:]
+	}
+}
+
+// rows flushes the logs and returns the dnp3.log rows without ts, uid and
+// connection fields.
+func (h *dnp3Harness) rows() []string {
+	h.lw.Close(time.Unix(0, 0))
+	h.ww.Close(time.Unix(0, 0))
+	var out []string
+	for _, l := range strings.Split(h.log.String(), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			f := strings.Split(l, "\t")
+			out = append(out, strings.Join(f[6:], " "))
+		}
+	}
+	return out
+}
+
+func dnp3Hex(t testing.TB, s string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDNP3Transactions(t *testing.T) {
+	const (
+		crob      = "0C 01 28 01 00 03 00 03 01 64 00 00 00 C8 00 00 00 00" // latch on, point 3
+		crobOther = "0C 01 28 01 00 04 00 04 01 64 00 00 00 C8 00 00 00 00" // latch off, point 4
+	)
+	h := newDNP3Harness(t)
+	h.send(true, dnp3Hex(t, "C0 03"+crob), 0)                                    // SELECT
+	h.send(false, dnp3Hex(t, "C0 81 00 00"+crob), 0)                             // RESPONSE
+	h.send(true, dnp3Hex(t, "C1 04"+crob), 7)                                    // OPERATE, matching
+	h.send(false, dnp3Hex(t, "C1 81 00 00"+crob), 3)                             // RESPONSE
+	h.send(true, dnp3Hex(t, "C2 04"+crobOther), 0)                               // OPERATE without SELECT
+	h.send(false, dnp3Hex(t, "C2 81 00 04"+crobOther), 0)                        // RESPONSE, PARAM_ERROR
+	h.send(true, dnp3Hex(t, "C3 01 1E 02 00 00 01"), 0)                          // READ g30v2 0..1
+	h.send(false, dnp3Hex(t, "C3 81 00 00 1E 02 00 00 01 01 0A 00 01 F6 FF"), 5) // values 10, -10
+	h.send(false, dnp3Hex(t, "F0 82 90 00 02 01 28 01 00 07 00 81"), 0)          // unsolicited, BI 7 on
+	h.send(true, dnp3Hex(t, "D0 00"), 0)                                         // CONFIRM
+	h.send(true, dnp3Hex(t, "C4 0D"), 0)                                         // COLD_RESTART, no answer
+	h.s.Close(&sense.Meta{Packet: h.pkt + 1, TS: h.ts.Add(time.Second)})
+
+	wantRows := []string{
+		"SELECT RESPONSE 0", "OPERATE RESPONSE 0", "OPERATE RESPONSE 4", "READ RESPONSE 0",
+		"- UNSOLICITED_RESPONSE 36864", "COLD_RESTART - -",
+	}
+	if got := h.rows(); strings.Join(got, "|") != strings.Join(wantRows, "|") {
+		t.Errorf("dnp3.log rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantRows, "\n"))
+	}
+	if n := strings.Count(h.weird.String(), "dnp3_operate_without_matching_select\tno_select"); n != 1 {
+		t.Errorf("%d operate-without-select weirds, want 1:\n%s", n, h.weird.String())
+	}
+	type txSummary struct {
+		fn               string
+		req, resp, unsol bool
+		write            bool
+		exc              string
+		ops              string
+	}
+	var got []txSummary
+	for _, tx := range h.txs {
+		var ops []string
+		for _, o := range tx.Ops {
+			ops = append(ops, fmt.Sprintf("%s:%d:%v:%v", o.Kind, o.Index, o.Write, o.Value))
+		}
+		got = append(got, txSummary{tx.FuncName, tx.HasRequest, tx.HasResponse, tx.Unsolicited, tx.Write, tx.Exception, strings.Join(ops, ",")})
+		if tx.Station != 1024 || tx.Client != 1 {
+			t.Errorf("%s: station %d client %d", tx.FuncName, tx.Station, tx.Client)
+		}
+	}
+	want := []txSummary{
+		{"SELECT", true, true, false, true, "", "binary_output:3:true:1"},
+		{"OPERATE", true, true, false, true, "", "binary_output:3:true:1"},
+		{"OPERATE", true, true, false, true, "PARAMETER_ERROR", "binary_output:4:true:0"},
+		{"READ", true, true, false, false, "", "analog_input:0:false:10,analog_input:1:false:-10"},
+		{"UNSOLICITED_RESPONSE", false, true, true, false, "", "binary_input:7:false:1"},
+		{"CONFIRM", true, false, false, false, "", ""},
+		{"COLD_RESTART", true, false, false, true, "", ""},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("transactions:\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestDNP3AnalyzerZeroAllocs(t *testing.T) {
+	flow := sense.Flow{UID: "Ctest", Transport: sense.TCP,
+		Orig: netip.MustParseAddrPort("10.0.0.1:40000"), Resp: netip.MustParseAddrPort("10.0.0.2:20000")}
+	lw := sense.NewLogWriter(io.Discard, sense.DNP3Schema, sense.TSV, time.Unix(0, 0))
+	out := sense.NewOutput(nil, lw)
+	out.OnTransaction = func(*sense.Transaction) {}
+	s := sense.DNP3Analyzer{}.NewStream(&flow, out)
+	read := dnp3Hex(t, "C3 01 1E 02 00 00 01")
+	resp := dnp3Hex(t, "C3 81 00 00 1E 02 00 00 01 01 0A 00 01 F6 FF")
+	var reqWire, respWire []byte
+	reqWire, _ = dnp3.AppendFragmentFrames(nil, dnp3.LinkHeader{Control: 0xC4, Dst: 1024, Src: 1}, 0, read)
+	respWire, _ = dnp3.AppendFragmentFrames(nil, dnp3.LinkHeader{Control: 0x44, Dst: 1, Src: 1024}, 0, resp)
+	mo := &sense.Meta{Packet: 1, TS: time.Unix(1, 0), IsOrig: true}
+	mr := &sense.Meta{Packet: 2, TS: time.Unix(2, 0)}
+	allocs := testing.AllocsPerRun(200, func() {
+		s.Data(mo, reqWire)
+		s.Data(mr, respWire[:7])
+		s.Data(mr, respWire[7:])
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per request/response, want 0", allocs)
+	}
+	if lw.Rows() < 200 {
+		t.Errorf("%d dnp3.log rows written, want >= 200", lw.Rows())
+	}
+}
+
+// FuzzDNP3Analyzer feeds arbitrary bytes to both directions of a flow.
+func FuzzDNP3Analyzer(f *testing.F) {
+	wire, _ := dnp3.AppendFragmentFrames(nil, dnp3.LinkHeader{Control: 0xC4, Dst: 1024, Src: 1}, 0,
+		dnp3Hex(f, "C0 03 0C 01 28 01 00 03 00 03 01 64 00 00 00 C8 00 00 00 00"))
+	f.Add(wire, []byte{0, 5, 1, 200})
+	wire, _ = dnp3.AppendFragmentFrames(nil, dnp3.LinkHeader{Control: 0x44, Dst: 1, Src: 1024}, 0,
+		dnp3Hex(f, "C3 81 00 00 1E 02 00 00 01 01 0A 00 01 F6 FF"))
+	f.Add(wire, []byte{1, 3})
+	f.Fuzz(func(t *testing.T, in, plan []byte) {
+		h := newDNP3Harness(t)
+		k := 0
+		for len(in) > 0 {
+			var step byte = 255
+			if len(plan) > 0 {
+				step = plan[k%len(plan)]
+				k++
+			}
+			n := min(len(in), 1+int(step>>1))
+			h.s.Data(&sense.Meta{Packet: uint64(k), IsOrig: step&1 == 0}, in[:n])
+			if step == 0x7E {
+				h.s.Gap(&sense.Meta{IsOrig: true}, 10)
+			}
+			in = in[n:]
+		}
+		h.s.Close(&sense.Meta{})
+	})
+}
+
+// dnp3Payloads returns the TCP/UDP payloads of a capture with their
+// direction (true: towards port 20000).
+func dnp3Payloads(tb testing.TB, parts ...string) (payloads [][]byte, orig []bool) {
+	r, err := capture.Open(shareddata.Path(tb, parts...))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer r.Close()
+	var p capture.Packet
+	var l capture.Layers
+	for r.Next(&p) == nil {
+		if capture.Decode(p.LinkType, p.Data, &l, capture.Options{IgnoreChecksums: true}) != nil || len(l.Payload) == 0 {
+			continue
+		}
+		payloads = append(payloads, append([]byte(nil), l.Payload...))
+		orig = append(orig, l.DstPort == 20000)
+	}
+	return payloads, orig
+}
+
+// BenchmarkDNP3Analyzer measures the analyzer alone (link, transport,
+// application decoding, request/response pairing, dnp3.log rows in TSV and
+// transactions) on the payloads of real captures, per packet.
+func BenchmarkDNP3Analyzer(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		parts []string
+	}{
+		{"icsnpp-dnp3_example", dnp3Path("icsnpp-dnp3", "testing", "traces", "dnp3_example.pcap")},
+		{"zeek-dnp3", dnp3Path("zeek", "testing", "btest", "Traces", "dnp3", "dnp3.pcap")},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			payloads, orig := dnp3Payloads(b, c.parts...)
+			flow := sense.Flow{UID: "Cbench", Transport: sense.TCP,
+				Orig: netip.MustParseAddrPort("10.0.0.1:40000"), Resp: netip.MustParseAddrPort("10.0.0.2:20000")}
+			lw := sense.NewLogWriter(io.Discard, sense.DNP3Schema, sense.TSV, time.Unix(0, 0))
+			out := sense.NewOutput(nil, lw)
+			ntx := 0
+			out.OnTransaction = func(*sense.Transaction) { ntx++ }
+			s := sense.DNP3Analyzer{}.NewStream(&flow, out)
+			var m sense.Meta
+			var bytes int64
+			for _, p := range payloads {
+				bytes += int64(len(p))
+			}
+			b.SetBytes(bytes)
+			b.ReportAllocs()
+			for b.Loop() {
+				for i, p := range payloads {
+					m.Packet++
+					m.IsOrig = orig[i]
+					s.Data(&m, p)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(payloads)), "ns/packet")
+			b.ReportMetric(float64(b.N*len(payloads))/b.Elapsed().Seconds(), "packets/s")
 		})
 	}
 }
