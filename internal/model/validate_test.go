@@ -195,3 +195,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestDocExample keeps the annotated example in docs/model.md valid.
+func TestDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/model.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	i := strings.Index(s, "```yaml\n")
+	if i < 0 {
+		t.Fatal("docs/model.md has no yaml example")
+	}
+	s = s[i+len("```yaml\n"):]
+	s = s[:strings.Index(s, "```\n")]
+	if _, err := Parse("docs/model.md example", []byte(s)); err != nil {
+		t.Fatalf("the example in docs/model.md is invalid: %v", err)
+	}
+}
