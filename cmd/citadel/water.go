@@ -37,7 +37,9 @@ conventions (tank and reservoir demand is the net inflow, negative when the
 node supplies water; pump headloss is negative). Then print a summary:
 warnings, tanks empty or full, junctions with negative pressure, pump energy.
 
-Water quality is not simulated yet: the quality columns are 0.
+The quality columns hold the network's water quality analysis (chemical in
+its concentration units, age in hours, source trace in percent), computed
+with EPANET's Lagrangian transport; they are 0 when the network has none.
 
 Exit codes: 0 ok, 1 failure, 2 bad input (the .inp file is malformed or the
 network cannot be solved).`,

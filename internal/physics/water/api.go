@@ -115,6 +115,7 @@ func (sim *Simulator) Reload(net *Network) error {
 	} else {
 		sim.s = newHydState(m)
 	}
+	sim.q = newQualState(m)
 	return nil
 }
 

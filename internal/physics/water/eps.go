@@ -314,6 +314,7 @@ type RunOptions struct {
 type Simulator struct {
 	m *model
 	s *hydState
+	q *qualState
 }
 
 // NewSimulator compiles net for simulation.
@@ -322,7 +323,7 @@ func NewSimulator(net *Network) (*Simulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Simulator{m: m, s: newHydState(m)}, nil
+	return &Simulator{m: m, s: newHydState(m), q: newQualState(m)}, nil
 }
 
 // Run simulates net with default options.
@@ -346,6 +347,9 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 	}
 	res := &Results{Net: m.net}
 	s.init()
+	q := sim.q
+	quality := m.qual.mode != QualNone
+	q.init()
 	rtime := m.rstep
 	nextReport := m.rstart
 	period := 0
@@ -374,6 +378,9 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 				halted = true
 			}
 		}
+		if quality && s.htime < dur {
+			q.hydraulics(s)
+		}
 		// Record every report time covered by this solution.
 		for nextReport == s.htime {
 			res.Periods = append(res.Periods, sim.snapshot(period, s.htime))
@@ -390,6 +397,14 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 		}
 		tstep := s.timestep(rtime)
 		sim.addEnergy(energy, tstep, false)
+		if quality {
+			q.qtime = s.htime
+			for done := int64(0); done < tstep; {
+				dt := min(m.qstep, tstep-done)
+				q.transport(dt)
+				done += dt
+			}
+		}
 		s.htime += tstep
 		if s.htime >= rtime {
 			rtime += m.rstep
@@ -485,6 +500,9 @@ func (sim *Simulator) snapshot(period int, t int64) Snapshot {
 		sn.Demand[i] = f32(f32(s.D[i]) * m.qcf)
 		sn.Head[i] = f32(h[i] * m.hcf)
 		sn.Pressure[i] = f32((h[i] - m.elev[i]) * m.pcf)
+		if m.qual.mode != QualNone {
+			sn.Quality[i] = f32(sim.q.c[i] * m.qual.ucf)
+		}
 	}
 	for k := range m.links {
 		l := &m.links[k]
@@ -509,6 +527,9 @@ func (sim *Simulator) snapshot(period int, t int64) Snapshot {
 			}
 		}
 		sn.Status[k] = s.S[k]
+		if m.qual.mode != QualNone {
+			sn.LinkQuality[k] = f32(sim.q.avgLinkQual(k) * m.qual.ucf)
+		}
 		set := f32(s.K[k])
 		if s.K[k] != Missing {
 			switch l.kind {

@@ -97,6 +97,7 @@ type model struct {
 	edges      [][2]int
 	sym        *sparse.Symbolic
 	bias       []float64 // level or pressure bias the controls see, per node (internal units)
+	qual       *qualModel
 	// options
 	hexp, qexp, hacc, htol, qtol, rqtol, viscos, spgrav, dmult float64
 	maxIter, extraIter, checkFreq, maxCheck                    int
@@ -110,7 +111,7 @@ type model struct {
 	// unit conversion factors (user units per internal unit)
 	qcf, hcf, pcf, dcf float64
 	// times
-	dur, hstep, pstep, pstart, rstep, rstart, rulestep, tstart int64
+	dur, hstep, pstep, pstart, rstep, rstart, rulestep, tstart, qstep int64
 }
 
 func (m *model) patIndex(id string) int {
@@ -188,6 +189,7 @@ func compileWith(net *Network, prev *model) (*model, error) {
 	m.epump, m.ecost = o.EnergyEffic, o.EnergyPrice
 	m.dur, m.hstep, m.pstep, m.pstart = o.Duration, o.HydStep, o.PatternStep, o.PatternStart
 	m.rstep, m.rstart, m.rulestep, m.tstart = o.ReportStep, o.ReportStart, o.RuleStep, o.StartClock
+	m.qstep = max(1, o.QualStep)
 
 	// Patterns.
 	for _, p := range net.Patterns {
@@ -353,6 +355,7 @@ func compileWith(net *Network, prev *model) (*model, error) {
 	if err := m.compileRules(); err != nil {
 		return nil, err
 	}
+	m.compileQuality()
 
 	if prev != nil && prev.nj == m.nj && slices.Equal(prev.edges, m.edges) {
 		m.sym = prev.sym

@@ -113,6 +113,10 @@ func headlossTol(net *Network, k int, want float64) float64 {
 	return ulpTol(tol, want)
 }
 
+// qualTol is the quality criterion: 1 % or 0.01 (mg/L, hours or
+// percent).
+func qualTol(want float64) float64 { return math.Max(0.01, 0.01*math.Abs(want)) }
+
 func flowTol(want float64) float64 { return math.Max(tolFlowA, tolFlowR*math.Abs(want)) }
 
 // ulpTol widens an absolute tolerance to two float32 ulps of the reference
@@ -160,7 +164,7 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 	nodes := readRefCSV(t, filepath.Join(dir, "ref", "nodes.csv.gz"))
 	links := readRefCSV(t, filepath.Join(dir, "ref", "links.csv.gz"))
 	net := res.Net
-	var head, press, dem, flow, vel, hl, set errStat
+	var head, press, dem, flow, vel, hl, set, qual, lqual errStat
 	statusMismatch := 0
 	statusWhere := ""
 	maxPeriod := -1
@@ -183,6 +187,7 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 		dem.add(sn.Demand[i], r.vals[0], flowTol(r.vals[0]), where)
 		head.add(sn.Head[i], r.vals[1], ulpTol(tolHead, r.vals[1]), where)
 		press.add(sn.Pressure[i], r.vals[2], ulpTol(tolPress, r.vals[2]), where)
+		qual.add(sn.Quality[i], r.vals[3], qualTol(r.vals[3]), where)
 	}
 	for _, r := range links {
 		if r.period >= len(res.Periods) {
@@ -198,6 +203,7 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 		vel.add(sn.Velocity[k], r.vals[1], math.Max(1e-3, 1e-3*math.Abs(r.vals[1])), where)
 		hl.add(sn.Headloss[k], r.vals[2], headlossTol(net, k, r.vals[2]), where)
 		set.add(sn.Setting[k], r.vals[5], math.Max(1e-4, 1e-5*math.Abs(r.vals[5])), where)
+		lqual.add(sn.LinkQuality[k], r.vals[3], qualTol(r.vals[3]), where)
 		if st := Status(r.vals[4]); st != sn.Status[k] {
 			statusMismatch++
 			if statusWhere == "" {
@@ -206,6 +212,7 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 		}
 	}
 	t.Logf("%-10s steps=%d iterations=%d  velocity max %.2e | headloss max %.2e p99 %.2e | setting max %.2e", name, res.Steps, res.Iterations, vel.max, hl.max, hl.p99(), set.max)
+	t.Logf("%-10s quality max %.2e p99 %.2e | link quality max %.2e p99 %.2e", name, qual.max, qual.p99(), lqual.max, lqual.p99())
 	t.Logf("%-10s periods=%d  head max %.2e p99 %.2e | pressure max %.2e p99 %.2e | demand max %.2e p99 %.2e | flow max %.2e p99 %.2e | status mismatches %d/%d",
 		name, len(res.Periods), head.max, head.p99(), press.max, press.p99(), dem.max, dem.p99(), flow.max, flow.p99(), statusMismatch, len(links))
 	gaps := knownGaps[name]
@@ -226,6 +233,8 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 	check("velocity", &vel)
 	check("headloss", &hl)
 	check("setting", &set)
+	check("quality", &qual)
+	check("link quality", &lqual)
 	if statusMismatch > 0 {
 		if why, ok := gaps["status"]; ok {
 			t.Logf("SKIPPED %s status (%d mismatches, first %s): %s", name, statusMismatch, statusWhere, why)

@@ -155,9 +155,6 @@ func (r *Results) Summarize() *Summary {
 		s.DurationS = r.Periods[len(r.Periods)-1].Time
 	}
 	s.Junctions, s.Reservoirs, s.Tanks, s.Pipes, s.Pumps, s.Valves = net.Counts()
-	if net.Options.Quality != QualNone {
-		s.NotSimulated = append(s.NotSimulated, "water quality ("+net.Options.Quality.String()+")")
-	}
 	for i, n := range net.Nodes {
 		switch n.Kind {
 		case Junction:
