@@ -64,14 +64,14 @@ most --far. The detectors are then refitted on all training rows.
 With --label-column, rows labelled 1 (attack) are left out, and so are rows
 labelled -999 (unlabelled) unless --use-unlabelled is given. The built-in
 C-Town map is used when the data has the BATADAL signal names; --map names
-another map (YAML, see docs/heartbeat.md).`,
+another map (YAML, see docs/heartbeat.md), or --network derives one from an
+EPANET .inp file by the BATADAL naming convention (L_<tank>, F_<link>,
+S_<link>, P_<junction>; feeders from [CONTROLS], station pressures along
+pipes within 50 m).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(data) == 0 || out == "" {
 				return diag.Errorf("train needs --data and --out")
-			}
-			if network != "" && mapPath == "" {
-				return diag.Errorf("--network needs --map: the network file alone does not say which signal is which")
 			}
 			var tabs []*heartbeat.Table
 			for _, p := range data {
@@ -88,10 +88,17 @@ another map (YAML, see docs/heartbeat.md).`,
 			if cmd.Flags().Changed("hold") || cmd.Flags().Changed("off") {
 				opt.Alarm = &heartbeat.AlarmRule{Hold: hold, Off: off}
 			}
-			if mapPath != "" {
+			switch {
+			case mapPath != "":
 				m, err := heartbeat.ReadMapFile(mapPath)
 				if err != nil {
 					return fmt.Errorf("read map: %w", err)
+				}
+				opt.Map = m
+			case network != "":
+				m, err := heartbeat.MapFromNetwork(network, tabs[0].Signals)
+				if err != nil {
+					return fmt.Errorf("read network: %w", err)
 				}
 				opt.Map = m
 			}
@@ -116,7 +123,7 @@ another map (YAML, see docs/heartbeat.md).`,
 	f.StringVar(&out, "out", "", "model file to write (JSON)")
 	f.StringVar(&labelCol, "label-column", "", "label column: 1 attack (left out), 0 normal, -999 unlabelled")
 	f.StringVar(&mapPath, "map", "", "YAML map of signals to tanks, pumps and valves (default: built-in C-Town map when it fits)")
-	f.StringVar(&network, "network", "", "EPANET .inp of the network (documentation only; the map carries the structure)")
+	f.StringVar(&network, "network", "", "EPANET .inp to derive the signal map from (when --map is not given)")
 	f.StringSliceVar(&detectors, "detectors", nil, "detectors to use (default all: cusum,envelope,pca,physics)")
 	f.Float64Var(&far, "far", 0.01, "target false-alarm rate on held-out attack-free rows")
 	f.Float64Var(&calFr, "calibration", 0.25, "share of each file's last rows held out to calibrate thresholds")

@@ -59,3 +59,16 @@ func FuzzReadModel(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNetworkMap checks that no network file makes the map derivation
+// panic.
+func FuzzNetworkMap(f *testing.F) {
+	f.Add("[TANKS]\nT1 1 2\n[PUMPS]\nPU1 J1 J2 HEAD 1\n[PIPES]\nP1 J2 J3 10\n[CONTROLS]\nLINK PU1 OPEN IF NODE T1 BELOW 2\n")
+	f.Add("[VALVES]\nV1 J1 J2 1 FCV 3\n[PIPES]\nP J1 J1 0\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		m, err := parseNetworkMap(strings.NewReader(in), "f.inp", []string{"L_T1", "F_PU1", "S_PU1", "P_J3", "F_V1"})
+		if err == nil {
+			physicalRelations(m, synthSignals)
+		}
+	})
+}
