@@ -22,7 +22,12 @@ import (
 // framing and decoding, request/response pairing, modbus.log and weird.log
 // rows (to io.Discard) and the passive inventory. It reports packets/s.
 func BenchmarkPipelineModbus(b *testing.B) {
-	path := shareddata.Path(b, "pcap", "ct-samples", "Protocols", "Modbus", "ModbusTCP", "Plant1_ModbusTCP.pcap")
+	// SENSE_BENCH_PCAP overrides the capture (bench/sense.sh passes the
+	// 1M-packet one it builds).
+	path := os.Getenv("SENSE_BENCH_PCAP")
+	if path == "" {
+		path = shareddata.Path(b, "pcap", "ct-samples", "Protocols", "Modbus", "ModbusTCP", "Plant1_ModbusTCP.pcap")
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)

@@ -331,21 +331,30 @@ func (inv *Inventory) File() *InventoryFile {
 	return out
 }
 
-// compact sorts points and merges consecutive addresses with equal counts
-// and values into runs.
+// compact sorts points and merges runs of consecutive addresses read and
+// written the same number of times (a polled block of registers) into one
+// entry whose min/max span the values seen anywhere in the run.
 func compact(kind PointKind, pts []pointStat) []InvPoints {
 	s := slices.Clone(pts)
 	slices.SortFunc(s, func(a, b pointStat) int { return cmp.Compare(a.addr, b.addr) })
 	var out []InvPoints
 	for i := 0; i < len(s); {
 		j := i + 1
-		for j < len(s) && s[j].addr == s[j-1].addr+1 && s[j].reads == s[i].reads && s[j].writes == s[i].writes && !s[j].hasValue && !s[i].hasValue {
+		for j < len(s) && s[j].addr == s[j-1].addr+1 && s[j].reads == s[i].reads && s[j].writes == s[i].writes {
 			j++
 		}
 		p := InvPoints{Kind: string(kind), Start: s[i].addr, Count: uint32(j - i), Reads: s[i].reads, Writes: s[i].writes}
-		if s[i].hasValue {
-			lo, hi := s[i].min, s[i].max
-			p.Min, p.Max = &lo, &hi
+		for _, q := range s[i:j] {
+			if !q.hasValue {
+				continue
+			}
+			if p.Min == nil {
+				lo, hi := q.min, q.max
+				p.Min, p.Max = &lo, &hi
+			} else {
+				*p.Min = min(*p.Min, q.min)
+				*p.Max = max(*p.Max, q.max)
+			}
 		}
 		out = append(out, p)
 		i = j
@@ -367,12 +376,29 @@ func itoa(v int) string {
 	return string(b[i:])
 }
 
-// WriteYAML writes the inventory as YAML.
+// WriteYAML writes the inventory as YAML, one device at a time so that
+// memory stays bounded by the largest device.
 func (inv *Inventory) WriteYAML(w io.Writer) error {
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(inv.File()); err != nil {
+	f := inv.File()
+	if _, err := io.WriteString(w, "source: "+f.Source+"\ndevices:"); err != nil {
 		return err
 	}
-	return enc.Close()
+	if len(f.Devices) == 0 {
+		_, err := io.WriteString(w, " []\n")
+		return err
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	for i := range f.Devices {
+		b, err := yaml.Marshal([]InvDevice{f.Devices[i]})
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		f.Devices[i] = InvDevice{} // let it go
+	}
+	return nil
 }
