@@ -29,7 +29,7 @@ t2=$(now)
 "$tmp/citadel" heartbeat score --scores "$tmp/scores.csv" --labels "$data/BATADAL_dataset04_full_labels.csv"
 "$tmp/citadel" heartbeat score --scores "$tmp/scores.csv" --labels "$data/BATADAL_dataset04_full_labels.csv" --json >"$tmp/m.json"
 S=$(sed -n 's/^  "S": \(.*\),$/\1/p' "$tmp/m.json")
-printf 'train %.2f s, detect %.3f s (4177 rows, 43 signals)\n' "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
-printf 'S on BATADAL dataset 04 (trained on 03 only): %s; published best on the competition test set: 0.970 (Housh & Ohar); ratio %.3f\n' "$S" "$(echo "$S / 0.970" | bc -l)"
+printf 'train %.2f s, detect %.3f s (4177 rows, 43 signals; loaded machine)\n' "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
+printf 'S on BATADAL dataset 04 (trained on 03 only): %.4f; published best on the competition test set: 0.970 (Housh & Ohar); ratio %.3f\n' "$S" "$(echo "$S / 0.970" | bc -l)"
 echo "streaming throughput (Go benchmark):"
 go test -run XXX -bench 'Stream' -benchtime 1s ./internal/heartbeat/ | grep Benchmark

@@ -2,7 +2,6 @@ package heartbeat
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/citadel-city/citadel/internal/diag"
 )
@@ -121,12 +120,13 @@ func Evaluate(alarms []bool, labels []int8, ids []int, stamps []string) (*Metric
 		m.F1 = 2 * m.Precision * m.TPR / (m.Precision + m.TPR)
 	}
 	m.SCLF = (m.TPR + m.TNR) / 2
-	if len(m.Attacks) > 0 {
-		m.STTD = 1 - sum/float64(len(m.Attacks))
-	} else {
-		m.STTD = math.NaN()
+	if len(m.Attacks) == 0 {
 		return nil, fmt.Errorf("evaluate: the labels contain no attack, so S_TTD is undefined")
 	}
+	if m.TN+m.FP == 0 {
+		return nil, fmt.Errorf("evaluate: the labels contain no normal (0) row, so TNR is undefined; use fully labelled data such as BATADAL_dataset04_full_labels.csv")
+	}
+	m.STTD = 1 - sum/float64(len(m.Attacks))
 	m.S = Gamma*m.STTD + (1-Gamma)*m.SCLF
 	return m, nil
 }

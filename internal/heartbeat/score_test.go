@@ -117,6 +117,9 @@ func TestEvaluateHandComputed(t *testing.T) {
 	if _, err := Evaluate(b("000"), labs("000"), nil, nil); err == nil {
 		t.Error("no attack: want an error, S_TTD is undefined")
 	}
+	if _, err := Evaluate(b("011"), labs("x11"), nil, nil); err == nil {
+		t.Error("no normal row: want an error, TNR is undefined")
+	}
 }
 
 func TestScoreFiles(t *testing.T) {
