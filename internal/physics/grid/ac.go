@@ -201,40 +201,58 @@ func (s *acSolver) buildPattern(pv, pq []int) error {
 	}
 	m := npv + 2*npq
 	y := s.y
-	var rows, cols []int
+	// Ybus is structurally symmetric: tpos[p] is the position of the
+	// transpose of entry p, so that row k lists the entries (i, k) of
+	// column k.
+	tpos := make([]int, len(y.col))
+	next := slices.Clone(y.rowPtr[:nb])
 	for i := range nb {
 		for p := y.rowPtr[i]; p < y.rowPtr[i+1]; p++ {
 			k := y.col[p]
-			for _, r := range [2]int{s.rowP[i], s.rowQ[i]} {
-				for _, c := range [2]int{s.rowP[k], s.rowQ[k]} {
-					if r >= 0 && c >= 0 {
-						rows, cols = append(rows, r), append(cols, c)
-					}
-				}
-			}
+			tpos[p] = next[k]
+			next[k]++
 		}
 	}
-	jac, err := sparselu.FromTriplets(m, rows, cols, make([]float64, len(rows)))
-	if err != nil {
-		return fmt.Errorf("jacobian pattern: %w", err)
-	}
-	s.jac = jac
+	// Build the Jacobian column by column: the column of Va(k) or Vm(k)
+	// has the rows P(i), Q(i) of the buses i adjacent to k.
+	colBus := make([]int, 0, m)
+	colBus = append(append(append(colBus, pv...), pq...), pq...)
+	jac := &sparselu.Matrix{N: m, ColPtr: make([]int, m+1)}
+	jac.RowIdx = make([]int, 0, 4*len(y.col))
 	s.jpos = make([]int, 4*len(y.col))
-	for i := range nb {
-		for p := y.rowPtr[i]; p < y.rowPtr[i+1]; p++ {
-			k := y.col[p]
-			find := func(r, c int) int {
-				if r < 0 || c < 0 {
-					return -1
-				}
-				return jac.Find(r, c)
-			}
-			s.jpos[4*p+0] = find(s.rowP[i], s.rowP[k])
-			s.jpos[4*p+1] = find(s.rowP[i], s.rowQ[k])
-			s.jpos[4*p+2] = find(s.rowQ[i], s.rowP[k])
-			s.jpos[4*p+3] = find(s.rowQ[i], s.rowQ[k])
-		}
+	for i := range s.jpos {
+		s.jpos[i] = -1
 	}
+	type ent struct{ row, slot int }
+	var buf []ent
+	for c, k := range colBus {
+		vm := 0 // 0 for a Va column, 1 for a Vm column
+		if c >= npv+npq {
+			vm = 1
+		}
+		buf = buf[:0]
+		for p := y.rowPtr[k]; p < y.rowPtr[k+1]; p++ {
+			i, py := y.col[p], tpos[p] // entry (i, k) of Ybus
+			if r := s.rowP[i]; r >= 0 {
+				buf = append(buf, ent{r, 4*py + vm})
+			}
+			if r := s.rowQ[i]; r >= 0 {
+				buf = append(buf, ent{r, 4*py + 2 + vm})
+			}
+		}
+		for a := 1; a < len(buf); a++ {
+			for b := a; b > 0 && buf[b].row < buf[b-1].row; b-- {
+				buf[b], buf[b-1] = buf[b-1], buf[b]
+			}
+		}
+		for _, e := range buf {
+			s.jpos[e.slot] = len(jac.RowIdx)
+			jac.RowIdx = append(jac.RowIdx, e.row)
+		}
+		jac.ColPtr[c+1] = len(jac.RowIdx)
+	}
+	jac.Val = make([]float64, len(jac.RowIdx))
+	s.jac = jac
 	// Order the buses by minimum degree on the pattern of Ybus (half the
 	// size of the Jacobian's graph, same structure) and keep the unknowns
 	// of a bus together.

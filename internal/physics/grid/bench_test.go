@@ -27,11 +27,14 @@ func BenchmarkPowerFlow(b *testing.B) {
 		} {
 			b.Run(name+"/"+m.name, func(b *testing.B) {
 				b.ReportAllocs()
+				cpu0, ops := cpuTime(), 0
 				for b.Loop() {
+					ops++
 					if _, err := m.solve(c, m.opt); err != nil {
 						b.Fatal(err)
 					}
 				}
+				reportCPU(b, cpu0, ops)
 			})
 		}
 	}
@@ -41,11 +44,14 @@ func BenchmarkPowerFlow(b *testing.B) {
 func BenchmarkReadCase(b *testing.B) {
 	path := filepath.Join(shareddata.Path(b, "grid", "cases"), "case_ACTIVSg500.m")
 	b.ReportAllocs()
+	cpu0, ops := cpuTime(), 0
 	for b.Loop() {
+		ops++
 		if _, err := ReadCase(path); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0, ops)
 }
 
 // tile builds a synthetic grid of k copies of c, bus IDs offset by
@@ -95,13 +101,16 @@ func BenchmarkPowerFlowSynthetic10k(b *testing.B) {
 	}
 	big := tile(c, 20)
 	b.ReportAllocs()
+	cpu0, ops := cpuTime(), 0
 	for b.Loop() {
+		ops++
 		r, err := SolveAC(big, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(r.Iterations), "iterations")
 	}
+	reportCPU(b, cpu0, ops)
 }
 
 // BenchmarkCascade times one DC cascade on case_ACTIVSg500 after the loss
@@ -123,22 +132,28 @@ func BenchmarkCascade(b *testing.B) {
 		}
 	}
 	b.ReportAllocs()
+	cpu0, ops := cpuTime(), 0
 	for b.Loop() {
+		ops++
 		if _, err := Cascade(c, CascadeOptions{Outages: []int{worst}}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0, ops)
 }
 
 // BenchmarkFrequency times a 60 s frequency simulation at 10 ms steps.
 func BenchmarkFrequency(b *testing.B) {
 	m := DefaultFreqModel(50, 5000, 4500)
 	b.ReportAllocs()
+	cpu0, ops := cpuTime(), 0
 	for b.Loop() {
+		ops++
 		if _, err := m.Simulate(MeterSwitching(300, 4, 1, 0), 60, 0.01, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0, ops)
 }
 
 func abs(x float64) float64 {
@@ -146,4 +161,27 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// BenchmarkContingencies times a full AC N-1 analysis of case_ACTIVSg500
+// (one base solve, then one solve per branch with the factorisation
+// reused); divide by the number of branches for the cost of one.
+func BenchmarkContingencies(b *testing.B) {
+	c, err := ReadCase(filepath.Join(shareddata.Path(b, "grid", "cases"), "case_ACTIVSg500.m"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	n := 0
+	cpu0, ops := cpuTime(), 0
+	for b.Loop() {
+		ops++
+		rep, err := Contingencies(c, ContingencyOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(rep.Results)
+	}
+	reportCPU(b, cpu0, ops)
+	b.ReportMetric(float64(n), "contingencies")
 }
