@@ -16,13 +16,13 @@ const (
 
 // Stats counts what the engine saw.
 type Stats struct {
-	Packets      uint64 // packets read
-	Bytes        uint64 // captured bytes read
-	Decoded      uint64 // packets handed to an analyzer flow
-	Flows        uint64 // flows created
-	Evicted      uint64 // flows evicted because the table was full
-	Skipped      uint64 // packets not IP, fragments, unclaimed ports
-	Transactions uint64 // transactions emitted by analyzers
+	Packets      uint64 `json:"packets"`      // packets read
+	Bytes        uint64 `json:"bytes"`        // captured bytes read
+	Decoded      uint64 `json:"decoded"`      // packets handed to an analyzer flow
+	Flows        uint64 `json:"flows"`        // flows created
+	Evicted      uint64 `json:"evicted"`      // flows evicted because the table was full
+	Skipped      uint64 `json:"skipped"`      // packets not IP, fragments, unclaimed ports
+	Transactions uint64 `json:"transactions"` // transactions emitted by analyzers
 }
 
 // Engine runs packets through the flow table, TCP reassembly and the

@@ -36,10 +36,10 @@ type Config struct {
 
 // Result summarises a run.
 type Result struct {
-	Stats  Stats
-	Rows   map[string]int // rows written per log path
-	Weirds map[string]int // weird records by name
-	Files  []string       // files written
+	Stats  Stats          `json:"stats"`
+	Rows   map[string]int `json:"rows"`   // rows written per log path
+	Weirds map[string]int `json:"weirds"` // weird records by name
+	Files  []string       `json:"files"`  // files written
 }
 
 // Run reads the captures, decodes them and writes the outputs into
