@@ -451,10 +451,14 @@ diverged. Generator Q limits are not enforced.`,
 					"case": c.Name, "contingencies": res, "islanded": islanded, "diverged": diverged,
 					"with_overloads": overloaded, "factorizations": rep.Factorizations,
 					"refactorizations": rep.Refactorizations, "elapsed_ms": float64(elapsed.Microseconds()) / 1000,
+					"base_max_loading": rep.BaseMaxLoading, "base_overloads": oneBased(rep.BaseOverloads),
 				})
 			}
 			fmt.Fprintf(w, "%s: %d branch outages in %.1f ms (%d factorisation, %d refactorisations): %d with overloads, %d diverged, %d islanded\n",
 				c.Name, len(res), float64(elapsed.Microseconds())/1000, rep.Factorizations, rep.Refactorizations, overloaded, diverged, islanded)
+			if len(rep.BaseOverloads) > 0 {
+				fmt.Fprintf(w, "  note: the intact network already overloads branches %v (max loading %.2f)\n", oneBased(rep.BaseOverloads), rep.BaseMaxLoading)
+			}
 			for i, r := range res {
 				if i == top {
 					break
@@ -493,4 +497,12 @@ func severity(c grid.Contingency) float64 {
 		return 1e12
 	}
 	return c.MaxLoading
+}
+
+func oneBased(rows []int) []int {
+	out := make([]int, len(rows))
+	for i, r := range rows {
+		out[i] = r + 1
+	}
+	return out
 }

@@ -35,8 +35,12 @@ type Contingency struct {
 
 // ContingencyReport is an N-1 analysis.
 type ContingencyReport struct {
-	Base    *Result       `json:"-"`
-	Results []Contingency `json:"contingencies"`
+	Base *Result `json:"-"`
+	// BaseMaxLoading and BaseOverloads describe the intact network, so
+	// that overloads already present there are not blamed on outages.
+	BaseMaxLoading float64       `json:"base_max_loading"`
+	BaseOverloads  []int         `json:"base_overloads"`
+	Results        []Contingency `json:"contingencies"`
 	// Factorizations and Refactorizations count the sparse LU work: the
 	// symbolic analysis and pivot sequence of the base case are reused
 	// across contingencies.
@@ -93,6 +97,15 @@ func Contingencies(c *Case, opt ContingencyOptions) (*ContingencyReport, error) 
 	}
 	baseIslands := len(n.islands())
 	rep := &ContingencyReport{Base: base}
+	for r, br := range base.Branch {
+		if rate := rating(r); rate > 0 && br.Status != 0 {
+			load := math.Max(math.Hypot(br.PF, br.QF), math.Hypot(br.PT, br.QT)) / rate
+			rep.BaseMaxLoading = math.Max(rep.BaseMaxLoading, load)
+			if load > 1 {
+				rep.BaseOverloads = append(rep.BaseOverloads, r)
+			}
+		}
+	}
 	v := make([]complex128, n.nb)
 	type saved struct {
 		pos int
