@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/citadel-city/citadel/internal/shareddata"
@@ -240,6 +241,65 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 			t.Logf("SKIPPED %s status (%d mismatches, first %s): %s", name, statusMismatch, statusWhere, why)
 		} else {
 			t.Errorf("status: %d mismatches; first %s", statusMismatch, statusWhere)
+		}
+	}
+}
+
+// TestWriteCSVRoundTrip checks that nodes.csv and links.csv hold exactly the
+// float32 values of the results, with the columns.
+func TestWriteCSVRoundTrip(t *testing.T) {
+	dir := shareddata.Path(t, "water", "networks", "Net1")
+	net, err := ReadFile(filepath.Join(dir, "Net1.inp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := res.WriteDir(out); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file, header string
+		rows         int
+		check        func(rec []string, i int) []float64
+	}{
+		{"nodes.csv", "period,time_s,node_id,demand,head,pressure,quality", len(net.Nodes), func(rec []string, i int) []float64 {
+			sn := res.Periods[i/len(net.Nodes)]
+			k := net.NodeIndex(rec[2])
+			return []float64{sn.Demand[k], sn.Head[k], sn.Pressure[k], sn.Quality[k]}
+		}},
+		{"links.csv", "period,time_s,link_id,flow,velocity,headloss,quality,status,setting", len(net.Links), func(rec []string, i int) []float64 {
+			sn := res.Periods[i/len(net.Links)]
+			k := net.LinkIndex(rec[2])
+			return []float64{sn.Flow[k], sn.Velocity[k], sn.Headloss[k], sn.LinkQuality[k], float64(sn.Status[k]), sn.Setting[k]}
+		}},
+	} {
+		f, err := os.Open(filepath.Join(out, tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(recs[0], ","); got != tc.header {
+			t.Fatalf("%s header %q", tc.file, got)
+		}
+		if len(recs)-1 != tc.rows*len(res.Periods) {
+			t.Fatalf("%s has %d rows, want %d", tc.file, len(recs)-1, tc.rows*len(res.Periods))
+		}
+		for i, rec := range recs[1:] {
+			want := tc.check(rec, i)
+			for j, w := range want {
+				v, err := strconv.ParseFloat(rec[3+j], 64)
+				if err != nil || float32(v) != float32(w) {
+					t.Fatalf("%s row %d col %d: %q, want %g", tc.file, i+1, 3+j, rec[3+j], w)
+				}
+			}
 		}
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/citadel-city/citadel/internal/atomicfile"
 )
@@ -26,39 +28,24 @@ func num(b []byte, v float64) []byte {
 
 // WriteNodesCSV writes period,time_s,node_id,demand,head,pressure,quality.
 func (r *Results) WriteNodesCSV(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	bw.WriteString("period,time_s,node_id,demand,head,pressure,quality\n")
-	var b []byte
-	for _, sn := range r.Periods {
+	return r.writeCSV(w, "period,time_s,node_id,demand,head,pressure,quality\n", func(b []byte, sn *Snapshot) []byte {
 		for i, n := range r.Net.Nodes {
-			b = strconv.AppendInt(b[:0], int64(sn.Period), 10)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, sn.Time, 10)
-			b = append(b, ',')
-			b = append(b, csvField(n.ID)...)
+			b = rowStart(b, sn, n.ID)
 			for _, v := range [...]float64{sn.Demand[i], sn.Head[i], sn.Pressure[i], sn.Quality[i]} {
 				b = append(b, ',')
 				b = num(b, v)
 			}
 			b = append(b, '\n')
-			bw.Write(b)
 		}
-	}
-	return bw.Flush()
+		return b
+	})
 }
 
 // WriteLinksCSV writes period,time_s,link_id,flow,velocity,headloss,quality,status,setting.
 func (r *Results) WriteLinksCSV(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	bw.WriteString("period,time_s,link_id,flow,velocity,headloss,quality,status,setting\n")
-	var b []byte
-	for _, sn := range r.Periods {
+	return r.writeCSV(w, "period,time_s,link_id,flow,velocity,headloss,quality,status,setting\n", func(b []byte, sn *Snapshot) []byte {
 		for k, l := range r.Net.Links {
-			b = strconv.AppendInt(b[:0], int64(sn.Period), 10)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, sn.Time, 10)
-			b = append(b, ',')
-			b = append(b, csvField(l.ID)...)
+			b = rowStart(b, sn, l.ID)
 			for _, v := range [...]float64{sn.Flow[k], sn.Velocity[k], sn.Headloss[k], sn.LinkQuality[k]} {
 				b = append(b, ',')
 				b = num(b, v)
@@ -68,10 +55,48 @@ func (r *Results) WriteLinksCSV(w io.Writer) error {
 			b = append(b, ',')
 			b = num(b, sn.Setting[k])
 			b = append(b, '\n')
-			bw.Write(b)
+		}
+		return b
+	})
+}
+
+func rowStart(b []byte, sn *Snapshot, id string) []byte {
+	b = strconv.AppendInt(b, int64(sn.Period), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, sn.Time, 10)
+	b = append(b, ',')
+	return append(b, csvField(id)...)
+}
+
+// writeCSV formats the periods in parallel chunks (formatting floats is
+// the cost of writing results) and writes them in order.
+func (r *Results) writeCSV(w io.Writer, header string, period func([]byte, *Snapshot) []byte) error {
+	if _, err := io.WriteString(w, header); err != nil {
+		return err
+	}
+	n := len(r.Periods)
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/16))
+	bufs := make([][]byte, workers)
+	var wg sync.WaitGroup
+	for c := 0; c < workers; c++ {
+		lo, hi := c*n/workers, (c+1)*n/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var b []byte
+			for p := lo; p < hi; p++ {
+				b = period(b, &r.Periods[p])
+			}
+			bufs[c] = b
+		}()
+	}
+	wg.Wait()
+	for _, b := range bufs {
+		if _, err := w.Write(b); err != nil {
+			return err
 		}
 	}
-	return bw.Flush()
+	return nil
 }
 
 func csvField(s string) string {

@@ -1,0 +1,176 @@
+package water
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+)
+
+func runInp(t *testing.T, inp string) *Results {
+	t.Helper()
+	net, err := Parse("test.inp", strings.NewReader(inp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+const ruleNet = `[JUNCTIONS]
+ J1 0 0
+ J2 0 100
+[RESERVOIRS]
+ R 100
+[TANKS]
+ T 50 10 0 20 50 0
+[PIPES]
+ P1 R J1 1000 12 100
+ P2 J1 J2 1000 12 100
+ P3 J1 T 1000 12 100
+[RULES]
+RULE close-at-2
+IF SYSTEM TIME >= 2:00
+THEN PIPE P2 STATUS IS CLOSED
+PRIORITY 1
+
+RULE tank-high
+IF TANK T LEVEL ABOVE 15
+THEN PIPE P3 STATUS IS CLOSED
+ELSE PIPE P3 STATUS IS OPEN
+[TIMES]
+ Duration 4
+ Hydraulic Timestep 1:00
+[END]
+`
+
+func TestRules(t *testing.T) {
+	res := runInp(t, ruleNet)
+	net := res.Net
+	p2 := net.LinkIndex("P2")
+	for _, sn := range res.Periods {
+		closed := sn.Status[p2] == Closed
+		if want := sn.Time >= 7200; closed != want {
+			t.Errorf("t=%d: P2 closed=%v, want %v", sn.Time, closed, want)
+		}
+	}
+	// The tank fills towards 20 ft but the rule stops it near 15 ft.
+	ti := net.NodeIndex("T")
+	last := res.Periods[len(res.Periods)-1]
+	if lvl := last.Head[ti] - 50; lvl < 14.5 || lvl > 16 {
+		t.Errorf("tank level %g, want about 15 (rule closes its inlet)", lvl)
+	}
+}
+
+const valveNet = `[JUNCTIONS]
+ A 0 0
+ B 0 0
+ C 0 50
+[RESERVOIRS]
+ R 200
+ S 0
+[PIPES]
+ P3 C S 5000 6 120
+ P1 R A 100 12 120
+ P2 B C 100 12 120
+[VALVES]
+ V A B 12 %s %s
+[OPTIONS]
+ Units GPM
+[END]
+`
+
+func TestValveKinds(t *testing.T) {
+	for _, tc := range []struct {
+		kind, setting string
+		check         func(t *testing.T, pa, pb, q, hl float64, st Status)
+	}{
+		{"PRV", "30", func(t *testing.T, pa, pb, q, hl float64, st Status) {
+			if st != Active || math.Abs(pb-30) > 0.01 {
+				t.Errorf("PRV: status %v, downstream pressure %g, want active at 30", st, pb)
+			}
+		}},
+		{"PSV", "80", func(t *testing.T, pa, pb, q, hl float64, st Status) {
+			// Upstream pressure is about 86.6 psi with no valve loss; the
+			// PSV cannot hold 80 psi upstream without throttling: it opens.
+			if pa < 80-0.01 {
+				t.Errorf("PSV: upstream pressure %g below its setting 80 (status %v)", pa, st)
+			}
+		}},
+		{"PBV", "10", func(t *testing.T, pa, pb, q, hl float64, st Status) {
+			if math.Abs(hl-10/0.4333) > 0.05 {
+				t.Errorf("PBV: head loss %g ft, want %g (10 psi)", hl, 10/0.4333)
+			}
+		}},
+		{"FCV", "40", func(t *testing.T, pa, pb, q, hl float64, st Status) {
+			if math.Abs(q-40) > 0.01 {
+				t.Errorf("FCV: flow %g, want 40", q)
+			}
+		}},
+		{"TCV", "5", func(t *testing.T, pa, pb, q, hl float64, st Status) {
+			// h = K v²/2g with v in ft/s.
+			v := q / 448.831 / (math.Pi / 4)
+			if want := 5 * v * v / 2 / 32.2; math.Abs(hl-want) > 1e-3*want+1e-4 {
+				t.Errorf("TCV: head loss %g, want %g", hl, want)
+			}
+		}},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			res := runInp(t, strings.Replace(strings.Replace(valveNet, "%s", tc.kind, 1), "%s", tc.setting, 1))
+			net := res.Net
+			sn := res.Periods[0]
+			a, b, v := net.NodeIndex("A"), net.NodeIndex("B"), net.LinkIndex("V")
+			tc.check(t, sn.Pressure[a], sn.Pressure[b], sn.Flow[v], sn.Head[a]-sn.Head[b], sn.Status[v])
+			// Mass balance: what R supplies goes to C's demand and to S.
+			r, s := net.NodeIndex("R"), net.NodeIndex("S")
+			if bal := sn.Demand[r] + sn.Demand[s] + sn.Demand[net.NodeIndex("C")]; math.Abs(bal) > 1e-4*math.Abs(sn.Demand[r]) {
+				t.Errorf("mass balance off by %g", bal)
+			}
+		})
+	}
+}
+
+func TestChezyManningResistance(t *testing.T) {
+	// A single C-M pipe: the head loss must match the EPANET manual's
+	// Manning resistance h = 4.66 n² L Q² / D^5.33 (US units, ft and cfs).
+	inp := `[JUNCTIONS]
+ J 0 448.831
+[RESERVOIRS]
+ R 100
+[PIPES]
+ P R J 1000 12 0.012
+[OPTIONS]
+ Headloss C-M
+[END]
+`
+	res := runInp(t, inp)
+	sn := res.Periods[0]
+	hl := 100 - sn.Head[res.Net.NodeIndex("J")]
+	want := 4.66 * 0.012 * 0.012 * 1000 * 1 / math.Pow(1, 5.33)
+	if math.Abs(hl-want)/want > 0.01 {
+		t.Fatalf("Manning head loss %g ft, want %g", hl, want)
+	}
+}
+
+func TestUnsolvableIsBadInput(t *testing.T) {
+	// A junction with demand reachable only through a closed pipe: EPANET
+	// solves it with a 1e-8 conductance (huge negative pressure) and warns.
+	inp := `[JUNCTIONS]
+ J1 0 10
+ J2 0 10
+[RESERVOIRS]
+ R 100
+[PIPES]
+ P1 R J1 100 12 100
+ P2 J1 J2 100 12 100 0 CLOSED
+[END]
+`
+	res := runInp(t, inp)
+	s := res.Summarize()
+	if len(s.LowPressure) == 0 {
+		t.Fatal("no negative pressure reported for a cut-off junction")
+	}
+}
