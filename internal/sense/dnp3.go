@@ -176,6 +176,12 @@ func (s *dnp3Stream) frame(m *Meta, d *dnp3Dir) {
 	if len(s.fr.Data) == 0 {
 		return // link-layer only (reset, status, ack)
 	}
+	if !h.Func().UserData() {
+		// Only (un)confirmed user data frames carry transport segments.
+		// Zeek decodes the data anyway, and so do we, for dnp3.log
+		// compatibility; the frame itself is suspicious.
+		s.out.Weird(s.flow, m, "dnp3_data_in_non_user_data_frame", h.Func().String())
+	}
 	frag, done, err := d.reasm.Add(h.Src, h.Dst, s.fr.Data)
 	if err != nil {
 		s.transportWeird(m, err)

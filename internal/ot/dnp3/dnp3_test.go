@@ -313,6 +313,9 @@ func TestFragment(t *testing.T) {
 			"Open File(0x19) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g70v3, Free Format, count: 1", "[0] - raw: AA BB CC DD"}, nil},
 		{"file read with free format data", "C0 01 46 05 5B 01 05 00 01 02 03 04 05", []string{
 			"Read(0x01) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g70v5, Free Format, count: 1", "[0] - raw: 01 02 03 04 05"}, nil},
+		{"aggressive mode g120v3", "C0 04 78 03 07 01 01 00 00 00 01 00 0C 01 17 01 03 03 01 64 00 00 00 C8 00 00 00 00", []string{
+			"Operate(0x04) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g120v3, 1-Byte Count, count: 1", "[0] - raw: 01 00 00 00 01 00",
+			"g12v1, 1-Byte Count and Index, count: 1", "[3] - code: 3 count: 1 onTime: 100 offTime: 200 status: 0"}, nil},
 		{"cold restart", "C0 0D", []string{"Cold Restart(0x0D) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00"}, nil},
 		{"time write", "C0 02 32 01 07 01 E8 03 00 00 00 00", []string{
 			"Write(0x02) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00", "g50v1, 1-Byte Count, count: 1", "time: 1000"}, nil},

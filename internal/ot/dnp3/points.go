@@ -240,6 +240,12 @@ func layoutOf(g, v uint8) layout {
 	case 110, 111, 112, 113:
 		return layout{kind: KindOctets, size: v}
 	case 120:
+		switch v {
+		case 3: // aggressive mode request: challenge sequence, user number
+			return layout{kind: KindAuth, size: 6}
+		case 4: // session key status request: user number
+			return layout{kind: KindAuth, size: 2}
+		}
 		return layout{kind: KindAuth}
 	}
 	if g > maxLayoutGroup || v > maxLayoutVariation {
