@@ -42,7 +42,7 @@ Exit codes: 0 ok, 1 failure, 2 bad input or usage.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &usageError{fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+		return &usageError{fmt.Errorf("%w (run '%s --help' for usage)", err, c.CommandPath())}
 	})
 	for _, newCmd := range commands {
 		root.AddCommand(newCmd())
