@@ -378,6 +378,11 @@ func TestReassemblerAck(t *testing.T) {
 	if got := c.buf.String(); got != "ab???fg???" {
 		t.Fatalf("after ack 110: %q", got)
 	}
+	r.Segment(110, FlagFIN|FlagACK, []byte("z"), &c)
+	r.Ack(112, &c) // acknowledges the FIN: no gap
+	if got := c.buf.String(); got != "ab???fg???z" || c.gaps != 6 {
+		t.Fatalf("after FIN ack: %q (gaps %d)", got, c.gaps)
+	}
 }
 
 func TestReassemblerShuffled(t *testing.T) {

@@ -28,6 +28,7 @@ type Reassembler struct {
 	next    uint32 // next expected sequence number
 	started bool
 	fin     bool
+	finSeq  uint32 // sequence number of the FIN (it occupies one)
 	pending []segment // sorted by seq, non-overlapping starts
 	nbytes  int
 	free    [][]byte // recycled segment buffers
@@ -54,8 +55,9 @@ func (r *Reassembler) Segment(seq uint32, flags uint8, payload []byte, sink Byte
 		r.next = seq
 		r.started = true
 	}
-	if flags&FlagFIN != 0 {
+	if flags&FlagFIN != 0 && !r.fin {
 		r.fin = true
+		r.finSeq = seq + uint32(len(payload))
 	}
 	if len(payload) == 0 {
 		return
@@ -184,6 +186,9 @@ func (r *Reassembler) drain(sink ByteSink) {
 // ack. Bytes acknowledged but never captured are declared lost (Gap), and
 // buffered segments up to ack are delivered, as Zeek does for content gaps.
 func (r *Reassembler) Ack(ack uint32, sink ByteSink) {
+	if r.fin && seqDiff(ack, r.finSeq) > 0 {
+		ack = r.finSeq // the FIN itself is acknowledged, not data
+	}
 	if !r.started || seqDiff(ack, r.next) <= 0 || seqDiff(ack, r.next) > 1<<30 {
 		return
 	}
