@@ -19,14 +19,23 @@ var busColNames = []string{"bus_i", "type", "Pd", "Qd", "Gs", "Bs", "area", "Vm"
 var genColNames = []string{"bus", "Pg", "Qg", "Qmax", "Qmin", "Vg", "mBase", "status", "Pmax", "Pmin"}
 var branchColNames = []string{"fbus", "tbus", "r", "x", "b", "rateA", "rateB", "rateC", "ratio", "angle", "status", "angmin", "angmax"}
 
+// rowField returns a function naming a column of a matrix row in
+// diagnostics; the name is built only when a problem is reported.
+func rowField(matrix string, r int) func(col string) string {
+	return func(col string) string { return fmt.Sprintf("%s row %d%s", matrix, r+1, col) }
+}
+
 // buildCase turns parsed assignments into a Case and validates it,
 // collecting every problem.
-func buildCase(file, funcName string, vals map[string]*value) (*Case, error) {
+func buildCase(file, funcName string, sawMpc bool, vals map[string]*value) (*Case, error) {
 	var errs diag.List
 	add := func(line int, field, format string, args ...any) {
 		errs = append(errs, &diag.Diagnostic{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	c := &Case{Name: funcName, Version: "2"}
+	if !sawMpc {
+		c.Version = "1" // bare baseMVA, bus, ... variables
+	}
 	if v, ok := vals["version"]; ok {
 		switch {
 		case v.isStr:
@@ -85,24 +94,24 @@ func buildCase(file, funcName string, vals map[string]*value) (*Case, error) {
 		finite("bus", v, busColNames, nil)
 		for r, row := range v.rows {
 			line := v.rowLine[r]
-			field := fmt.Sprintf("mpc.bus row %d", r+1)
+			field := rowField("mpc.bus", r)
 			b := Bus{ID: int(row[0]), Type: int(row[1]), Pd: row[2], Qd: row[3], Gs: row[4], Bs: row[5],
 				Area: int(row[6]), Vm: row[7], Va: row[8], BaseKV: row[9], Zone: int(row[10]), Vmax: row[11], Vmin: row[12], Line: line}
 			switch {
 			case !isInt(row[0]) || row[0] < 1:
-				add(line, field+" bus_i", "bus number %v must be a positive integer", row[0])
+				add(line, field(" bus_i"), "bus number %v must be a positive integer", row[0])
 			default:
 				if prev, dup := busIndex[b.ID]; dup {
-					add(line, field+" bus_i", "bus %d is defined twice (first in row %d)", b.ID, prev+1)
+					add(line, field(" bus_i"), "bus %d is defined twice (first in row %d)", b.ID, prev+1)
 				} else {
 					busIndex[b.ID] = r
 				}
 			}
 			if !isInt(row[1]) || b.Type < PQ || b.Type > Isolated {
-				add(line, field+" type", "bus type %v must be 1 (PQ), 2 (PV), 3 (reference) or 4 (isolated)", row[1])
+				add(line, field(" type"), "bus type %v must be 1 (PQ), 2 (PV), 3 (reference) or 4 (isolated)", row[1])
 			}
 			if b.Type != Isolated && !(b.Vm > 0) {
-				add(line, field+" Vm", "voltage magnitude %v must be positive", b.Vm)
+				add(line, field(" Vm"), "voltage magnitude %v must be positive", b.Vm)
 			}
 			c.Bus = append(c.Bus, b)
 		}
@@ -114,14 +123,14 @@ func buildCase(file, funcName string, vals map[string]*value) (*Case, error) {
 		finite("gen", v, genColNames, map[int]bool{3: true, 4: true, 8: true, 9: true})
 		for r, row := range v.rows {
 			line := v.rowLine[r]
-			field := fmt.Sprintf("mpc.gen row %d", r+1)
+			field := rowField("mpc.gen", r)
 			g := Gen{Bus: int(row[0]), Pg: row[1], Qg: row[2], Qmax: row[3], Qmin: row[4], Vg: row[5], MBase: row[6],
 				Status: row[7], Pmax: row[8], Pmin: row[9], Line: line}
 			if _, ok := busIndex[g.Bus]; !ok || !isInt(row[0]) {
-				add(line, field+" bus", "generator bus %v is not in mpc.bus", row[0])
+				add(line, field(" bus"), "generator bus %v is not in mpc.bus", row[0])
 			}
 			if g.On() && !(g.Vg > 0) {
-				add(line, field+" Vg", "voltage set point %v must be positive", g.Vg)
+				add(line, field(" Vg"), "voltage set point %v must be positive", g.Vg)
 			}
 			c.Gen = append(c.Gen, g)
 		}
@@ -130,23 +139,23 @@ func buildCase(file, funcName string, vals map[string]*value) (*Case, error) {
 		finite("branch", v, branchColNames, nil)
 		for r, row := range v.rows {
 			line := v.rowLine[r]
-			field := fmt.Sprintf("mpc.branch row %d", r+1)
+			field := rowField("mpc.branch", r)
 			br := Branch{From: int(row[0]), To: int(row[1]), R: row[2], X: row[3], B: row[4], RateA: row[5], RateB: row[6],
 				RateC: row[7], Ratio: row[8], Angle: row[9], Status: row[10], AngMin: -360, AngMax: 360, Line: line}
 			if len(row) > 12 {
 				br.AngMin, br.AngMax = row[11], row[12]
 			}
 			if _, ok := busIndex[br.From]; !ok || !isInt(row[0]) {
-				add(line, field+" fbus", "from bus %v is not in mpc.bus", row[0])
+				add(line, field(" fbus"), "from bus %v is not in mpc.bus", row[0])
 			}
 			if _, ok := busIndex[br.To]; !ok || !isInt(row[1]) {
-				add(line, field+" tbus", "to bus %v is not in mpc.bus", row[1])
+				add(line, field(" tbus"), "to bus %v is not in mpc.bus", row[1])
 			}
 			if br.Status != 0 && br.Status != 1 {
-				add(line, field+" status", "branch status %v must be 0 or 1", br.Status)
+				add(line, field(" status"), "branch status %v must be 0 or 1", br.Status)
 			}
 			if br.Status != 0 && br.R == 0 && br.X == 0 {
-				add(line, field+" x", "in-service branch has zero impedance (r = x = 0)")
+				add(line, field(" x"), "in-service branch has zero impedance (r = x = 0)")
 			}
 			c.Branch = append(c.Branch, br)
 		}
@@ -155,7 +164,7 @@ func buildCase(file, funcName string, vals map[string]*value) (*Case, error) {
 		finite("gencost", v, nil, nil)
 		for r, row := range v.rows {
 			line := v.rowLine[r]
-			field := fmt.Sprintf("mpc.gencost row %d", r+1)
+			field := rowField("mpc.gencost", r)
 			gc := GenCost{Model: int(row[0]), Startup: row[1], Shutdown: row[2], N: int(row[3]), Coef: append([]float64(nil), row[4:]...), Line: line}
 			need := gc.N
 			switch gc.Model {
@@ -163,11 +172,11 @@ func buildCase(file, funcName string, vals map[string]*value) (*Case, error) {
 				need = 2 * gc.N
 			case 2:
 			default:
-				add(line, field+" model", "cost model %v must be 1 (piecewise linear) or 2 (polynomial)", row[0])
+				add(line, field(" model"), "cost model %v must be 1 (piecewise linear) or 2 (polynomial)", row[0])
 				continue
 			}
 			if !isInt(row[3]) || gc.N < 0 || need > len(gc.Coef) {
-				add(line, field+" n", "n = %v needs %d cost columns, the row has %d", row[3], need, len(gc.Coef))
+				add(line, field(" n"), "n = %v needs %d cost columns, the row has %d", row[3], need, len(gc.Coef))
 			}
 			c.GenCost = append(c.GenCost, gc)
 		}

@@ -53,7 +53,7 @@ func ParseCase(file string, data []byte) (*Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildCase(file, p.funcName, vals)
+	return buildCase(file, p.funcName, p.sawMpc, vals)
 }
 
 type tokKind int
@@ -69,7 +69,8 @@ const (
 
 type token struct {
 	kind      tokKind
-	text      string
+	text      string // identifiers, punctuation and strings
+	raw       []byte // numbers: their spelling in the source
 	num       float64
 	line, col int
 }
@@ -164,12 +165,14 @@ func (lx *lexer) token() (token, *diag.Diagnostic) {
 				lx.advance()
 			}
 		}
-		tok.text = string(lx.src[start:lx.pos])
-		v, err := strconv.ParseFloat(tok.text, 64)
+		// The text of a number is kept only for messages; parsing from
+		// the bytes avoids an allocation per number.
+		v, err := strconv.ParseFloat(string(lx.src[start:lx.pos]), 64)
 		if err != nil {
-			return tok, lx.errorf(line, col, "malformed number %q", tok.text)
+			return tok, lx.errorf(line, col, "malformed number %q", lx.src[start:lx.pos])
 		}
 		tok.kind, tok.num = tNumber, v
+		tok.raw = lx.src[start:lx.pos]
 	case c == '\'' && lx.prev != tIdent && lx.prev != tNumber && !(lx.prev == tPunct && strings.Contains("])}", lx.prevText)):
 		lx.advance()
 		var b strings.Builder
@@ -234,6 +237,7 @@ type parser struct {
 	lx       lexer
 	tok      token
 	funcName string
+	sawMpc   bool // some field was assigned as mpc.<field> (version 2 style)
 }
 
 func (p *parser) advance() *diag.Diagnostic {
@@ -262,6 +266,11 @@ func describe(t token) string {
 		return "end of line"
 	case tString:
 		return fmt.Sprintf("string %q", t.text)
+	case tNumber:
+		if t.raw != nil {
+			return fmt.Sprintf("%q", t.raw)
+		}
+		return fmt.Sprintf("%q", t.text)
 	default:
 		return fmt.Sprintf("%q", t.text)
 	}
@@ -315,7 +324,8 @@ func (p *parser) parse() (map[string]*value, error) {
 			return nil, err
 		}
 		v.line = name.line
-		field := strings.TrimPrefix(name.text, "mpc.")
+		field, isMpc := strings.CutPrefix(name.text, "mpc.")
+		p.sawMpc = p.sawMpc || isMpc
 		if _, dup := vals[field]; dup {
 			return nil, p.errAt(name, "%s is assigned twice", name.text)
 		}
@@ -409,7 +419,7 @@ func (p *parser) parseMatrix(name string) (*value, error) {
 		}
 		v.rows = append(v.rows, row)
 		v.rowLine = append(v.rowLine, rowLine)
-		row = nil
+		row = make([]float64, 0, len(v.rows[0]))
 		return nil
 	}
 	for {
@@ -482,7 +492,7 @@ func (p *parser) parseCell(name string) (*value, error) {
 				return nil, p.fail(err)
 			}
 		case t.kind == tNumber:
-			v.cells = append(v.cells, t.text)
+			v.cells = append(v.cells, string(t.raw))
 			if err := p.advance(); err != nil {
 				return nil, p.fail(err)
 			}

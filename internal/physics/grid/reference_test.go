@@ -154,7 +154,7 @@ func TestMATPOWERTestCase9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Version != "2" && c.Version != "1" || len(c.Bus) != 9 || c.Bus[2].ID != 30 {
+	if c.Version != "1" || len(c.Bus) != 9 || c.Bus[2].ID != 30 {
 		t.Fatalf("unexpected case: version %q, %d buses", c.Version, len(c.Bus))
 	}
 	for _, tc := range []struct {
