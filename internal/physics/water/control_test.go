@@ -2,6 +2,7 @@ package water
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -172,5 +173,60 @@ func TestUnsolvableIsBadInput(t *testing.T) {
 	s := res.Summarize()
 	if len(s.LowPressure) == 0 {
 		t.Fatal("no negative pressure reported for a cut-off junction")
+	}
+}
+
+func TestEmitterFlow(t *testing.T) {
+	// An emitter discharges K·p^0.5 (gpm, psi).
+	inp := `[JUNCTIONS]
+ J 0 0
+[RESERVOIRS]
+ R 100
+[PIPES]
+ P R J 10 24 140
+[EMITTERS]
+ J 10
+[END]
+`
+	res := runInp(t, inp)
+	sn := res.Periods[0]
+	j := res.Net.NodeIndex("J")
+	want := 10 * math.Sqrt(sn.Pressure[j])
+	if math.Abs(sn.Demand[j]-want) > 1e-3*want {
+		t.Fatalf("emitter outflow %g, want %g at %g psi", sn.Demand[j], want, sn.Pressure[j])
+	}
+}
+
+func TestVolumeCurveTankMatchesCylinder(t *testing.T) {
+	// A tank described by a linear volume curve behaves like the cylinder
+	// with the same area.
+	base := `[JUNCTIONS]
+ J 0 200
+[RESERVOIRS]
+ R 120
+[TANKS]
+ %s
+[PIPES]
+ P1 R J 1000 12 100
+ P2 J T 500 12 100
+[CURVES]
+ VC 0 0 20 %g
+[TIMES]
+ Duration 12
+[END]
+`
+	d := 30.0
+	area := math.Pi * d * d / 4
+	cyl := runInp(t, fmt.Sprintf(base, "T 100 5 0 20 30 0", 20*area))
+	curve := runInp(t, fmt.Sprintf(base, "T 100 5 0 20 0 0 VC", 20*area))
+	ti := cyl.Net.NodeIndex("T")
+	for p := range cyl.Periods {
+		a, b := cyl.Periods[p].Head[ti], curve.Periods[p].Head[ti]
+		if math.Abs(a-b) > 1e-3 {
+			t.Fatalf("period %d: cylinder head %g, volume-curve head %g", p, a, b)
+		}
+	}
+	if cyl.Periods[0].Head[ti] == cyl.Periods[len(cyl.Periods)-1].Head[ti] {
+		t.Fatal("tank level did not change")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // round is EPANET's ROUND macro.
@@ -354,6 +355,7 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 	nextReport := m.rstart
 	period := 0
 	halted := false
+	lastDisc := ""
 	var energy = make([]PumpEnergy, len(m.pumps))
 	for i, pu := range m.pumps {
 		energy[i].Link = m.net.Links[pu.link].ID
@@ -380,6 +382,15 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 		}
 		if quality && s.htime < dur {
 			q.hydraulics(s)
+		}
+		if ids := s.disconnected(); len(ids) > 0 {
+			// Report a disconnection when it starts or changes.
+			if key := strings.Join(ids, ","); key != lastDisc {
+				lastDisc = key
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %d junctions with demand are disconnected from every tank and reservoir (%s)", clock(s.htime), len(ids), listIDs(ids, 5)))
+			}
+		} else {
+			lastDisc = ""
 		}
 		// Record every report time covered by this solution.
 		for nextReport == s.htime {
@@ -412,6 +423,61 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 	}
 	res.Energy = energy
 	return res, nil
+}
+
+// disconnected returns the junctions with positive demand that no open
+// link path joins to a tank or reservoir (EPANET's disconnected-node
+// warning).
+func (s *hydState) disconnected() []string {
+	m := s.m
+	seen := make([]bool, m.nn)
+	stack := make([]int, 0, m.nn)
+	for n := m.nj; n < m.nn; n++ {
+		seen[n] = true
+		stack = append(stack, n)
+	}
+	adj := m.openAdj
+	if adj == nil {
+		adj = make([][]int, m.nn)
+		for k := range m.links {
+			l := &m.links[k]
+			adj[l.n1] = append(adj[l.n1], k)
+			adj[l.n2] = append(adj[l.n2], k)
+		}
+		m.openAdj = adj
+	}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, k := range adj[n] {
+			if s.S[k] <= Closed {
+				continue
+			}
+			l := &m.links[k]
+			o := l.n1
+			if o == n {
+				o = l.n2
+			}
+			if !seen[o] {
+				seen[o] = true
+				stack = append(stack, o)
+			}
+		}
+	}
+	var ids []string
+	for i := 0; i < m.nj; i++ {
+		if !seen[i] && s.full[i] > 0 {
+			ids = append(ids, m.net.Nodes[i].ID)
+		}
+	}
+	return ids
+}
+
+func listIDs(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:n], ", ") + fmt.Sprintf(" and %d more", len(ids)-n)
 }
 
 // UnsolvableError reports network equations that cannot be solved (EPANET

@@ -98,6 +98,7 @@ type model struct {
 	sym        *sparse.Symbolic
 	bias       []float64 // level or pressure bias the controls see, per node (internal units)
 	qual       *qualModel
+	openAdj    [][]int // links at each node, for connectivity checks
 	// options
 	hexp, qexp, hacc, htol, qtol, rqtol, viscos, spgrav, dmult float64
 	maxIter, extraIter, checkFreq, maxCheck                    int
