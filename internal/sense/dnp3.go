@@ -54,12 +54,9 @@ func (DNP3Analyzer) Logs() []*Schema { return []*Schema{DNP3Schema} }
 
 // NewStream starts decoding one flow.
 func (DNP3Analyzer) NewStream(f *Flow, out *Output) Stream {
-	s := &dnp3Stream{flow: f, out: out, log: out.Log("dnp3")}
-	s.tx.Ops = make([]Op, 0, dnp3MaxOps)
-	for i := range s.pend {
-		s.pend[i].ops = make([]Op, 0, dnp3MaxOps)
-	}
-	return s
+	// Buffers (op lists, reassembly, select copy) grow on first use, so
+	// that a flow costs about 2.5 KiB until it carries such traffic.
+	return &dnp3Stream{flow: f, out: out, log: out.Log("dnp3")}
 }
 
 const (
@@ -73,6 +70,7 @@ const (
 // dnp3Request is a request waiting for its response.
 type dnp3Request struct {
 	used     bool
+	write    bool // the request changes outstation state
 	meta     Meta
 	src, dst uint16
 	fc       dnp3.FuncCode
@@ -249,9 +247,10 @@ func (s *dnp3Stream) request(m *Meta, h dnp3.LinkHeader) {
 	}
 	p := s.slot(h.Src, h.Dst)
 	p.used, p.meta, p.src, p.dst, p.fc, p.seq = true, *m, h.Src, h.Dst, f.Func, f.Control.Seq()
+	p.write = f.Func.IsWrite() || f.Func == dnp3.FuncOpenFile && s.opensForWriting()
 	p.ops = p.ops[:0]
 	if f.Func != dnp3.FuncRead {
-		p.ops = s.collectOps(m, p.ops, true)
+		p.ops = s.collectOps(m, p.ops, p.write)
 	} else {
 		s.walkObjects(m) // validate only
 	}
@@ -316,14 +315,14 @@ func (s *dnp3Stream) response(m *Meta, h dnp3.LinkHeader) {
 		tx.HasRequest = true
 		tx.TS, tx.Packet = req.meta.TS, req.meta.Packet
 		tx.Func, tx.FuncName = uint8(req.fc), req.fc.String()
-		tx.Write = req.fc.IsWrite()
+		tx.Write = req.write
 		tx.Broadcast = req.dst >= dnp3.BroadcastMin
 		tx.Ops = append(tx.Ops, req.ops...)
 		req.used = false
 	} else {
 		tx.TS, tx.Packet = m.TS, m.Packet
 	}
-	if req == nil || req.fc == dnp3.FuncRead || !req.fc.IsWrite() {
+	if req == nil || !req.write {
 		tx.Ops = s.collectOps(m, tx.Ops, false)
 	} else {
 		s.walkObjects(m)
@@ -349,10 +348,29 @@ func (s *dnp3Stream) emitRequestOnly(p *dnp3Request) {
 	tx.Station, tx.Client = uint32(p.dst), uint32(p.src)
 	tx.Func, tx.FuncName = uint8(p.fc), p.fc.String()
 	tx.HasRequest = true
-	tx.Write = p.fc.IsWrite()
+	tx.Write = p.write
 	tx.Broadcast = p.dst >= dnp3.BroadcastMin
 	tx.Ops = append(tx.Ops, p.ops...)
 	s.out.Transaction(tx)
+}
+
+// opensForWriting reports whether the OPEN_FILE request in s.frag opens a
+// file for writing or appending.
+func (s *dnp3Stream) opensForWriting() bool {
+	r := s.frag.ObjectReader()
+	for r.Next(&s.oh) {
+		if s.oh.GV() != 0x4603 {
+			continue
+		}
+		pr := s.oh.Points()
+		var c dnp3.FileCommand
+		for pr.Next(&s.pt) {
+			if dnp3.ParseFileCommand(s.pt.Raw, &c) == nil && (c.Mode == dnp3.FileModeWrite || c.Mode == dnp3.FileModeAppend) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // iinException names the error bits of IIN2, or "".
@@ -403,10 +421,10 @@ func (s *dnp3Stream) collectOps(m *Meta, ops []Op, write bool) []Op {
 			continue
 		}
 		for pr.Next(&s.pt) {
-			if len(ops) == cap(ops) {
+			if len(ops) >= dnp3MaxOps {
 				break
 			}
-			ops = ops[:len(ops)+1]
+			ops = append(ops, Op{})
 			op := &ops[len(ops)-1]
 			op.Kind, op.Index, op.Write, op.HasValue, op.Value = kind, s.pt.Index, write, false, 0
 			switch {

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -278,6 +279,12 @@ func dnp3Hex(t testing.TB, s string) []byte {
 	return b
 }
 
+// openFile returns an OPEN_FILE request for "./test.xml" with the given
+// mode (the request of Zeek's dnp3_file_read.pcap, mode changed).
+func openFile(mode int) string {
+	return fmt.Sprintf("C5 19 46 03 5B 01 24 00 1A 00 0A 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 %02X 00 00 04 04 00 2E 2F 74 65 73 74 2E 78 6D 6C", mode)
+}
+
 func TestDNP3Transactions(t *testing.T) {
 	const (
 		crob      = "0C 01 28 01 00 03 00 03 01 64 00 00 00 C8 00 00 00 00" // latch on, point 3
@@ -294,12 +301,16 @@ func TestDNP3Transactions(t *testing.T) {
 	h.send(false, dnp3Hex(t, "C3 81 00 00 1E 02 00 00 01 01 0A 00 01 F6 FF"), 5) // values 10, -10
 	h.send(false, dnp3Hex(t, "F0 82 90 00 02 01 28 01 00 07 00 81"), 0)          // unsolicited, BI 7 on
 	h.send(true, dnp3Hex(t, "D0 00"), 0)                                         // CONFIRM
+	h.send(true, dnp3Hex(t, openFile(1)), 0)                                     // OPEN_FILE for reading
+	h.send(false, dnp3Hex(t, "C5 81 00 00"), 0)                                  // RESPONSE
+	h.send(true, dnp3Hex(t, openFile(2)), 0)                                     // OPEN_FILE for writing
+	h.send(false, dnp3Hex(t, "C5 81 00 00"), 0)                                  // RESPONSE
 	h.send(true, dnp3Hex(t, "C4 0D"), 0)                                         // COLD_RESTART, no answer
 	h.s.Close(&sense.Meta{Packet: h.pkt + 1, TS: h.ts.Add(time.Second)})
 
 	wantRows := []string{
 		"SELECT RESPONSE 0", "OPERATE RESPONSE 0", "OPERATE RESPONSE 4", "READ RESPONSE 0",
-		"- UNSOLICITED_RESPONSE 36864", "COLD_RESTART - -",
+		"- UNSOLICITED_RESPONSE 36864", "OPEN_FILE RESPONSE 0", "OPEN_FILE RESPONSE 0", "COLD_RESTART - -",
 	}
 	if got := h.rows(); strings.Join(got, "|") != strings.Join(wantRows, "|") {
 		t.Errorf("dnp3.log rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantRows, "\n"))
@@ -332,6 +343,8 @@ func TestDNP3Transactions(t *testing.T) {
 		{"READ", true, true, false, false, "", "analog_input:0:false:10,analog_input:1:false:-10"},
 		{"UNSOLICITED_RESPONSE", false, true, true, false, "", "binary_input:7:false:1"},
 		{"CONFIRM", true, false, false, false, "", ""},
+		{"OPEN_FILE", true, true, false, false, "", ""},
+		{"OPEN_FILE", true, true, false, true, "", ""},
 		{"COLD_RESTART", true, false, false, true, "", ""},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -737,4 +750,27 @@ func dnp3ReadLogNoHeader(t *testing.T, path string) []map[string]string {
 		out = append(out, m)
 	}
 	return out
+}
+
+// TestDNP3FlowMemory bounds what an idle DNP3 flow costs, so that 100,000
+// concurrent flows stay well inside the sensor's memory budget.
+func TestDNP3FlowMemory(t *testing.T) {
+	const n = 20000
+	flow := sense.Flow{UID: "C", Transport: sense.TCP}
+	out := sense.NewOutput(nil)
+	streams := make([]sense.Stream, n)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range streams {
+		streams[i] = sense.DNP3Analyzer{}.NewStream(&flow, out)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := float64(after.HeapAlloc-before.HeapAlloc) / n
+	t.Logf("%.0f bytes per idle DNP3 flow", per)
+	if per > 4096 {
+		t.Errorf("%.0f bytes per idle flow, want <= 4096", per)
+	}
+	runtime.KeepAlive(streams)
 }

@@ -103,10 +103,19 @@ func (f FuncCode) IsControl() bool { return f >= FuncSelect && f <= FuncDirectOp
 // authenticate, abort).
 func (f FuncCode) IsFile() bool { return f >= FuncOpenFile && f <= FuncAbortFile }
 
-// IsWrite reports a request that changes outstation state: everything but
-// confirm, read and delay measurement.
+// IsWrite reports a request that changes outstation state: writes and
+// controls, freezes, restarts, application start/stop and initialisation,
+// configuration, unsolicited enable/disable, class assignment, file delete
+// and configuration activation. OPEN_FILE is a write only when it opens
+// for writing or appending, which FileCommand tells; it is not included.
 func (f FuncCode) IsWrite() bool {
-	return !f.IsResponse() && f != FuncConfirm && f != FuncRead && f != FuncDelayMeasure
+	switch {
+	case f >= FuncWrite && f <= FuncAssignClass:
+		return true
+	case f == FuncDeleteFile, f == FuncActivateConfig:
+		return true
+	}
+	return false
 }
 
 // AppControl is the application control octet.

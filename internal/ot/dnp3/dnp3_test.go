@@ -392,3 +392,32 @@ func TestSelectTracker(t *testing.T) {
 		t.Errorf("wrap: %v", got)
 	}
 }
+
+func TestParseFileCommand(t *testing.T) {
+	// OPEN_FILE request of Zeek's dnp3_file_read.pcap trace.
+	frag := unhex(t, "CE 19 46 03 5B 01 24 00 1A 00 0A 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 04 04 00 2E 2F 74 65 73 74 2E 78 6D 6C")
+	var f Fragment
+	if err := ParseFragment(frag, &f); err != nil || f.Func != FuncOpenFile {
+		t.Fatalf("ParseFragment: %v %v", err, f.Func)
+	}
+	r := f.ObjectReader()
+	var h ObjectHeader
+	var p Point
+	if !r.Next(&h) || h.GV() != 0x4603 {
+		t.Fatalf("object header: %v %+v", r.Err(), h)
+	}
+	pr := h.Points()
+	if !pr.Next(&p) || len(p.Raw) != 36 {
+		t.Fatalf("point: %v %d", pr.Err(), len(p.Raw))
+	}
+	var c FileCommand
+	if err := ParseFileCommand(p.Raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Mode != FileModeRead || c.MaxBlock != 1024 || c.RequestID != 4 || string(c.Name) != "./test.xml" {
+		t.Errorf("file command %+v name %q", c, c.Name)
+	}
+	if err := ParseFileCommand(p.Raw[:20], &c); !errors.Is(err, ErrShort) {
+		t.Errorf("short: %v", err)
+	}
+}

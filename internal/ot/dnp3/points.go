@@ -439,3 +439,47 @@ func decodeFixed(l *layout, b []byte, p *Point) {
 		p.Time = uint64(binary.LittleEndian.Uint16(b))
 	}
 }
+
+// File operation modes of a g70v3 file command.
+const (
+	FileModeNull   = 0
+	FileModeRead   = 1
+	FileModeWrite  = 2
+	FileModeAppend = 3
+)
+
+// FileCommand is the fixed part of a g70v3 file command object (OPEN_FILE,
+// DELETE_FILE) and its file name, which aliases the object.
+type FileCommand struct {
+	Created     uint64 // milliseconds since 1970
+	Permissions uint16
+	AuthKey     uint32
+	FileSize    uint32
+	Mode        uint16 // FileModeRead, FileModeWrite, FileModeAppend
+	MaxBlock    uint16
+	RequestID   uint16
+	Name        []byte
+}
+
+// ParseFileCommand decodes the raw bytes of a g70v3 object (Point.Raw).
+func ParseFileCommand(raw []byte, c *FileCommand) error {
+	if len(raw) < 26 {
+		return ErrShort
+	}
+	off := int(binary.LittleEndian.Uint16(raw))
+	n := int(binary.LittleEndian.Uint16(raw[2:]))
+	c.Created = uint64(binary.LittleEndian.Uint32(raw[4:])) | uint64(binary.LittleEndian.Uint16(raw[8:]))<<32
+	c.Permissions = binary.LittleEndian.Uint16(raw[10:])
+	c.AuthKey = binary.LittleEndian.Uint32(raw[12:])
+	c.FileSize = binary.LittleEndian.Uint32(raw[16:])
+	c.Mode = binary.LittleEndian.Uint16(raw[20:])
+	c.MaxBlock = binary.LittleEndian.Uint16(raw[22:])
+	c.RequestID = binary.LittleEndian.Uint16(raw[24:])
+	c.Name = nil
+	// The name offset counts from the start of the object (26 when the
+	// name follows the fixed part).
+	if off >= 26 && off <= len(raw) && n <= len(raw)-off {
+		c.Name = raw[off : off+n]
+	}
+	return nil
+}

@@ -42,13 +42,14 @@ func (r OperateResult) String() string {
 
 // SelectTracker pairs SELECT and OPERATE requests of one connection. It
 // remembers the last SELECT; an OPERATE consumes it. The zero value is
-// ready to use and it never allocates.
+// ready to use; it allocates its buffer (MaxSelectObjects bytes) on the
+// first SELECT only, so that idle connections stay small.
 type SelectTracker struct {
 	valid    bool
 	src, dst uint16
 	seq      uint8
 	n        int
-	objs     [MaxSelectObjects]byte
+	objs     []byte
 }
 
 // Select records a SELECT from master src to outstation dst with
@@ -56,7 +57,10 @@ type SelectTracker struct {
 func (t *SelectTracker) Select(src, dst uint16, seq uint8, objects []byte) {
 	t.valid, t.src, t.dst, t.seq = true, src, dst, seq&0x0F
 	t.n = len(objects)
-	copy(t.objs[:], objects)
+	if t.objs == nil {
+		t.objs = make([]byte, MaxSelectObjects)
+	}
+	copy(t.objs, objects)
 }
 
 // Operate checks an OPERATE against the pending SELECT and consumes it.
