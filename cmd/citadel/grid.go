@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -254,7 +257,7 @@ func newGridFreqCmd() *cobra.Command {
 	var (
 		mw, period, start, stop, duration, dt    float64
 		f0, h, d, r, reserve, baseMW, loadMW, tg float64
-		trace                                    string
+		trace, profile                           string
 		asJSON                                   bool
 	)
 	cmd := &cobra.Command{
@@ -266,7 +269,8 @@ and limited reserve, and under-frequency load-shedding stages) to a mass
 switching of smart meters: --attack-mw of load switched on for the first
 half of every --period seconds and off for the second half, from --start
 to --stop. It reports the frequency nadir, the UFLS stages that tripped and
-the load they shed.
+the load they shed. --profile replaces the attack with any load disturbance
+read from a CSV of t_s,mw rows (linear between points).
 
 With CASE.m the generation base is the case's in-service capacity and the
 load its total load; without it give --base-mw and --load-mw. Defaults:
@@ -316,11 +320,29 @@ of load from 1 Hz below nominal in 0.2 Hz steps (scaled to 60 Hz).`,
 			if !(period > 0) || mw < 0 || !(duration > 0) {
 				return diag.Errorf("need --period > 0, --attack-mw >= 0 and --duration > 0")
 			}
+			load := grid.MeterSwitching(mw, period, start, stop)
+			if profile != "" {
+				if fl.Changed("attack-mw") {
+					return diag.Errorf("--profile and --attack-mw are exclusive: the profile is the whole disturbance")
+				}
+				f, err := os.Open(profile)
+				if errors.Is(err, fs.ErrNotExist) {
+					return diag.Errorf("profile %s not found", profile)
+				}
+				if err != nil {
+					return fmt.Errorf("open profile: %w", err)
+				}
+				load, err = grid.ReadLoadProfile(profile, f)
+				f.Close()
+				if err != nil {
+					return err
+				}
+			}
 			sample := 0.0
 			if trace != "" {
 				sample = max(dt, 0.05)
 			}
-			res, err := m.Simulate(grid.MeterSwitching(mw, period, start, stop), duration, dt, sample)
+			res, err := m.Simulate(load, duration, dt, sample)
 			if err != nil {
 				return fmt.Errorf("frequency simulation: %w", err)
 			}
@@ -349,8 +371,13 @@ of load from 1 Hz below nominal in 0.2 Hz steps (scaled to 60 Hz).`,
 					*grid.FreqResult
 				}{name, m, res})
 			}
-			fmt.Fprintf(w, "%s: %.1f MW switched every %.3g s on %.0f MW of load (%.0f MW online, H %.3g s, droop %.3g)\n",
-				name, mw, period, m.LoadMW, m.BaseMW, m.H, m.R)
+			if profile != "" {
+				fmt.Fprintf(w, "%s: load profile %s on %.0f MW of load (%.0f MW online, H %.3g s, droop %.3g)\n",
+					name, profile, m.LoadMW, m.BaseMW, m.H, m.R)
+			} else {
+				fmt.Fprintf(w, "%s: %.1f MW switched every %.3g s on %.0f MW of load (%.0f MW online, H %.3g s, droop %.3g)\n",
+					name, mw, period, m.LoadMW, m.BaseMW, m.H, m.R)
+			}
 			fmt.Fprintf(w, "  nadir %.3f Hz at %.2f s, zenith %.3f Hz, max RoCoF %.3f Hz/s, final %.3f Hz\n",
 				res.NadirHz, res.NadirT, res.ZenithHz, res.MaxRoCoF, res.FinalHz)
 			fmt.Fprintf(w, "  UFLS: %d of %d stages tripped, %.1f MW of load shed\n", len(res.Trips), len(m.UFLS), res.ShedMW)
@@ -379,6 +406,7 @@ of load from 1 Hz below nominal in 0.2 Hz steps (scaled to 60 Hz).`,
 	f.Float64Var(&baseMW, "base-mw", 0, "online generation capacity, MW (default from the case)")
 	f.Float64Var(&loadMW, "load-mw", 0, "system load, MW (default from the case)")
 	f.StringVar(&trace, "trace", "", "write the frequency trace to this CSV")
+	f.StringVar(&profile, "profile", "", "drive the model with a load profile CSV (t_s,mw) instead of the switching attack")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
