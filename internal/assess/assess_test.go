@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/citadel-city/citadel/internal/intel"
 	"github.com/citadel-city/citadel/internal/model"
+	"github.com/citadel-city/citadel/internal/shareddata"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -125,5 +127,35 @@ func TestFixDelta(t *testing.T) {
 		if tg.Reachable {
 			t.Errorf("target %s reachable after applying the minimum cut", tg.ID)
 		}
+	}
+}
+
+// TestWithIntel assesses the sample city with the real CISA feed: the
+// Unitronics booster PLCs match CVE-2023-6448, which is in KEV.
+func TestWithIntel(t *testing.T) {
+	dir := shareddata.Path(t, "intel")
+	feed, err := intel.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(model.Sample(), Options{Feed: feed, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Summary.KEVAssets == 0 {
+		t.Fatalf("no asset matched a KEV entry: %+v", r.Summary)
+	}
+	found := false
+	for _, tg := range r.Targets {
+		for _, p := range tg.Paths {
+			for _, s := range p.Steps {
+				if s.Asset == "booster-plcs" && s.Technique == "T0866" && strings.Contains(s.Action, "CVE-2023-6448 (CISA KEV)") && s.Probability == 0.9 {
+					found = true
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("no path exploits CVE-2023-6448 (KEV) on the booster PLCs with probability 0.9")
 	}
 }

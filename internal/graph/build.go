@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/citadel-city/citadel/internal/diag"
 	"github.com/citadel-city/citadel/internal/graph/csr"
 	"github.com/citadel-city/citadel/internal/intel"
 	"github.com/citadel-city/citadel/internal/model"
@@ -223,7 +224,9 @@ func Build(c *model.City, feed *intel.Feed) (*Graph, error) {
 		b.entry(int32(ei), zoneIdx, assetIdx)
 	}
 	// Targets.
-	b.targets()
+	if err := b.targets(); err != nil {
+		return nil, err
+	}
 
 	gr, err := csr.Build(len(g.Nodes), b.tail, b.head)
 	if err != nil {
@@ -586,8 +589,23 @@ var impactTech = map[model.ElementKind]string{
 	"camera-view": "T0832", "alert-channel": "T0856",
 }
 
-func (b *builder) targets() {
+func (b *builder) targets() error {
 	c := b.g.City
+	var errs diag.List
+	for i := range c.Targets {
+		t := &c.Targets[i]
+		if t.Technique == "" {
+			continue
+		}
+		if _, ok := intel.LookupTechnique(t.Technique); !ok {
+			p := c.PosOf(&t.Technique)
+			errs = append(errs, &diag.Diagnostic{File: c.File, Line: p.Line, Col: p.Col, Field: fmt.Sprintf("targets[%d].technique", i),
+				Msg: fmt.Sprintf("%s is not an active ATT&CK technique", t.Technique), Hint: "see https://attack.mitre.org/techniques/ics/"})
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
 	// Which assets control (or report on) each element.
 	controls := map[string][]int32{}
 	reports := map[string][]int32{}
@@ -641,6 +659,7 @@ func (b *builder) targets() {
 			b.edge(b.node(NControl, ai, 0), tn, RImpact, pImpact, tech, 1)
 		}
 	}
+	return nil
 }
 
 func coversAll(p *model.Binding, elements []string, via model.Via) bool {

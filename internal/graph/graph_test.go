@@ -389,3 +389,11 @@ func BenchmarkAnalyzeSample(b *testing.B) {
 		g.Analyze(Options{})
 	}
 }
+
+func TestUnknownTechnique(t *testing.T) {
+	c := parse(t, strings.Replace(exposedCity, "criticality: critical}", "criticality: critical, technique: T0999}", 1))
+	_, err := Build(c, nil)
+	if err == nil || !strings.Contains(err.Error(), "test.yaml:7:103:") || !strings.Contains(err.Error(), "T0999 is not an active ATT&CK technique") {
+		t.Fatalf("error %v, want the technique's position", err)
+	}
+}
