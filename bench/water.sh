@@ -48,4 +48,4 @@ for n in Net1 Net3 Anytown ky2 Balerma ctown_map CTOWN; do
 done
 [[ -n $epanet ]] || echo "runepanet not found on PATH: no EPANET comparison (EPANET is not packaged in Debian)."
 echo "library re-run of a loaded network (Go benchmarks):"
-go test -run XXX -bench 'BenchmarkRun(Net3|CTOWN)$|BenchmarkLoadCTOWN|BenchmarkWriteCSVCTOWN' -benchtime 5x ./internal/physics/water/ | grep Benchmark
+go test -run XXX -bench 'BenchmarkRun/(Net1|Net3|ky2|CTOWN)$|BenchmarkLoadCTOWN|BenchmarkWriteCSVCTOWN' -benchtime 5x ./internal/physics/water/ | grep Benchmark

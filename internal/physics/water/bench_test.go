@@ -3,6 +3,7 @@ package water
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -27,14 +28,18 @@ func benchNetwork(b *testing.B, name string) {
 	}
 }
 
-// Re-running a loaded network (what an attack simulator does thousands of
-// times) for each reference network.
-func BenchmarkRunNet1(b *testing.B)     { benchNetwork(b, "Net1") }
-func BenchmarkRunNet3(b *testing.B)     { benchNetwork(b, "Net3") }
-func BenchmarkRunCTOWN(b *testing.B)    { benchNetwork(b, "CTOWN") }
-func BenchmarkRunCtownMap(b *testing.B) { benchNetwork(b, "ctown_map") }
-func BenchmarkRunKy2(b *testing.B)      { benchNetwork(b, "ky2") }
-func BenchmarkRunBalerma(b *testing.B)  { benchNetwork(b, "Balerma") }
+// BenchmarkRun re-runs each loaded reference network (what an attack
+// simulator does thousands of times): BenchmarkRun/CTOWN, BenchmarkRun/Net3...
+func BenchmarkRun(b *testing.B) {
+	root := shareddata.Path(b, "water", "networks")
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range entries {
+		b.Run(e.Name(), func(b *testing.B) { benchNetwork(b, e.Name()) })
+	}
+}
 
 // Loading (parse + compile) the biggest EPS network.
 func BenchmarkLoadCTOWN(b *testing.B) {

@@ -316,6 +316,12 @@ type Simulator struct {
 	m *model
 	s *hydState
 	q *qualState
+	// storage for snapshots, handed out period by period; a new block is
+	// allocated when one runs out, so earlier Results stay valid.
+	arena       []float64
+	statusArena []Status
+	hbuf        []float64
+	expect      int // reporting periods expected in the current run
 }
 
 // NewSimulator compiles net for simulation.
@@ -351,6 +357,11 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 	q := sim.q
 	quality := m.qual.mode != QualNone
 	q.init()
+	sim.expect = 1
+	if dur >= m.rstart {
+		sim.expect = int((dur-m.rstart)/m.rstep) + 1
+	}
+	sim.arena, sim.statusArena = nil, nil
 	rtime := m.rstep
 	nextReport := m.rstart
 	period := 0
@@ -556,11 +567,29 @@ func f32(x float64) float64 { return float64(float32(x)) }
 // its binary output: heads, demands and flows pass through float32 first.
 func (sim *Simulator) snapshot(period int, t int64) Snapshot {
 	m, s := sim.m, sim.s
+	nn, nl := m.nn, m.nl
+	if len(sim.arena) < 4*nn+5*nl {
+		// One block for the periods still expected: few, large allocations.
+		np := max(1, min(64, sim.expect-period))
+		sim.arena = make([]float64, np*(4*nn+5*nl))
+		sim.statusArena = make([]Status, np*nl)
+	}
+	a := sim.arena
+	take := func(n int) []float64 {
+		x := a[:n:n]
+		a = a[n:]
+		return x
+	}
 	sn := Snapshot{Period: period, Time: t,
-		Demand: make([]float64, m.nn), Head: make([]float64, m.nn), Pressure: make([]float64, m.nn), Quality: make([]float64, m.nn),
-		Flow: make([]float64, m.nl), Velocity: make([]float64, m.nl), Headloss: make([]float64, m.nl), Setting: make([]float64, m.nl),
-		LinkQuality: make([]float64, m.nl), Status: make([]Status, m.nl)}
-	h := make([]float64, m.nn)
+		Demand: take(nn), Head: take(nn), Pressure: take(nn), Quality: take(nn),
+		Flow: take(nl), Velocity: take(nl), Headloss: take(nl), Setting: take(nl), LinkQuality: take(nl),
+		Status: sim.statusArena[:nl:nl]}
+	sim.arena = a
+	sim.statusArena = sim.statusArena[nl:]
+	if len(sim.hbuf) != nn {
+		sim.hbuf = make([]float64, nn)
+	}
+	h := sim.hbuf
 	for i := 0; i < m.nn; i++ {
 		h[i] = f32(s.H[i])
 		sn.Demand[i] = f32(f32(s.D[i]) * m.qcf)
