@@ -91,8 +91,6 @@ type dnp3Stream struct {
 	dir  [2]dnp3Dir // 0: originator, 1: responder
 	fr   dnp3.Frame
 	frag dnp3.Fragment
-	oh   dnp3.ObjectHeader
-	pt   dnp3.Point
 
 	// Zeek's pending dnp3.log record.
 	zeekPending bool
@@ -357,15 +355,17 @@ func (s *dnp3Stream) emitRequestOnly(p *dnp3Request) {
 // opensForWriting reports whether the OPEN_FILE request in s.frag opens a
 // file for writing or appending.
 func (s *dnp3Stream) opensForWriting() bool {
+	var oh dnp3.ObjectHeader
+	var pt dnp3.Point
 	r := s.frag.ObjectReader()
-	for r.Next(&s.oh) {
-		if s.oh.GV() != 0x4603 {
+	for r.Next(&oh) {
+		if oh.GV() != 0x4603 {
 			continue
 		}
-		pr := s.oh.Points()
+		pr := oh.Points()
 		var c dnp3.FileCommand
-		for pr.Next(&s.pt) {
-			if dnp3.ParseFileCommand(s.pt.Raw, &c) == nil && (c.Mode == dnp3.FileModeWrite || c.Mode == dnp3.FileModeAppend) {
+		for pr.Next(&pt) {
+			if dnp3.ParseFileCommand(pt.Raw, &c) == nil && (c.Mode == dnp3.FileModeWrite || c.Mode == dnp3.FileModeAppend) {
 				return true
 			}
 		}
@@ -413,28 +413,32 @@ func pointKind(g uint8) PointKind {
 // collectOps walks the fragment's objects, appending one Op per data point
 // (at most dnp3MaxOps), and reports malformed objects.
 func (s *dnp3Stream) collectOps(m *Meta, ops []Op, write bool) []Op {
+	// The header and point live on the stack: writing them into the
+	// heap-allocated stream would cost a GC write barrier per point.
+	var oh dnp3.ObjectHeader
+	var pt dnp3.Point
 	r := s.frag.ObjectReader()
-	for r.Next(&s.oh) {
-		kind := pointKind(s.oh.Group)
-		pr := s.oh.Points()
-		if kind == "" || len(s.oh.Data) == 0 {
+	for r.Next(&oh) {
+		kind := pointKind(oh.Group)
+		if kind == "" || len(oh.Data) == 0 {
 			continue
 		}
-		for pr.Next(&s.pt) {
+		pr := oh.Points()
+		for pr.Next(&pt) {
 			if len(ops) >= dnp3MaxOps {
 				break
 			}
 			ops = append(ops, Op{})
 			op := &ops[len(ops)-1]
-			op.Kind, op.Index, op.Write, op.HasValue, op.Value = kind, s.pt.Index, write, false, 0
+			op.Kind, op.Index, op.Write = kind, pt.Index, write
 			switch {
-			case s.pt.Kind == dnp3.KindCROB:
+			case pt.Kind == dnp3.KindCROB:
 				op.HasValue = true
-				if s.pt.CROB.On() {
+				if pt.CROB.On() {
 					op.Value = 1
 				}
-			case s.pt.HasValue:
-				op.HasValue, op.Value = true, s.pt.Value
+			case pt.HasValue:
+				op.HasValue, op.Value = true, pt.Value
 			}
 		}
 		if err := pr.Err(); err != nil {
@@ -450,8 +454,9 @@ func (s *dnp3Stream) collectOps(m *Meta, ops []Op, write bool) []Op {
 
 // walkObjects validates the objects without collecting points.
 func (s *dnp3Stream) walkObjects(m *Meta) {
+	var oh dnp3.ObjectHeader
 	r := s.frag.ObjectReader()
-	for r.Next(&s.oh) {
+	for r.Next(&oh) {
 	}
 	if err := r.Err(); err != nil {
 		s.objectWeird(m, err)

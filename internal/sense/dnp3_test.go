@@ -774,3 +774,46 @@ func TestDNP3FlowMemory(t *testing.T) {
 	}
 	runtime.KeepAlive(streams)
 }
+
+// BenchmarkPipelineDNP3 runs the whole sensor path on a DNP3 capture held
+// in memory: pcap parsing, layers, flow table, TCP reassembly, the DNP3
+// analyzer, dnp3.log and weird.log rows (to io.Discard) and the passive
+// inventory. SENSE_BENCH_DNP3_PCAP overrides the capture (for example one
+// built by internal/capture/internal/pcaprepeat).
+func BenchmarkPipelineDNP3(b *testing.B) {
+	path := os.Getenv("SENSE_BENCH_DNP3_PCAP")
+	if path == "" {
+		path = shareddata.Path(b, dnp3Path("icsnpp-dnp3", "testing", "traces", "dnp3_example.pcap")...)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var packets uint64
+	for b.Loop() {
+		r, err := capture.NewReader(bytes.NewReader(data), "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Unix(0, 0)
+		out := sense.NewOutput(sense.NewLogWriter(io.Discard, sense.WeirdSchema, sense.TSV, t0),
+			sense.NewLogWriter(io.Discard, sense.DNP3Schema, sense.TSV, t0))
+		inv := sense.NewInventory()
+		out.OnTransaction = inv.Add
+		eng := sense.NewEngine(sense.EngineConfig{Analyzers: []sense.Analyzer{sense.DNP3Analyzer{}}, IgnoreChecksums: true}, out)
+		var p capture.Packet
+		for {
+			if err := r.Next(&p); err == io.EOF {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
+			eng.Packet(&p)
+		}
+		eng.Finish()
+		packets += eng.Stats().Packets
+	}
+	b.ReportMetric(float64(packets)/b.Elapsed().Seconds(), "packets/s")
+}
