@@ -175,3 +175,40 @@ func TestSolveErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTwoIslandsTwoReferences: islands with a reference bus each solve as
+// if alone (MATPOWER accepts several reference buses).
+func TestTwoIslandsTwoReferences(t *testing.T) {
+	a := twoBus(0.02, 0.1, 0.01, 0, 0, 80, 30)
+	b := twoBus(0.01, 0.05, 0, 1.02, 3, 40, 10)
+	both := &Case{Name: "both", BaseMVA: 100}
+	both.Bus = append(append(both.Bus, a.Bus...), Bus{ID: 11, Type: Ref, Vm: 1, Va: 7}, Bus{ID: 12, Type: PQ, Pd: 40, Qd: 10, Vm: 1})
+	both.Gen = append(append(both.Gen, a.Gen...), Gen{Bus: 11, Vg: 1, Status: 1, Qmax: 999, Qmin: -999, Pmax: 999})
+	both.Branch = append(append(both.Branch, a.Branch...), Branch{From: 11, To: 12, R: 0.01, X: 0.05, Ratio: 1.02, Angle: 3, Status: 1})
+	b.Bus[0].Va = 7
+	for _, solve := range []func(*Case, Options) (*Result, error){SolveDC, SolveAC} {
+		ra, err := solve(a, Options{Tol: 1e-12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb, err := solve(b, Options{Tol: 1e-12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := solve(both, Options{Tol: 1e-12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append(append([]BusResult(nil), ra.Bus...), rb.Bus...)
+		want[2].ID, want[3].ID = 11, 12
+		for i := range want {
+			g, w := r.Bus[i], want[i]
+			if g.ID != w.ID || math.Abs(g.Vm-w.Vm) > 1e-10 || math.Abs(g.Va-w.Va) > 1e-9 {
+				t.Errorf("%s: bus %d %+v, alone %+v", r.Method, g.ID, g, w)
+			}
+		}
+		if r.Bus[2].Va != 7 {
+			t.Errorf("%s: second reference angle %v, want 7 from the case", r.Method, r.Bus[2].Va)
+		}
+	}
+}
