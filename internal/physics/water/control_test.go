@@ -230,3 +230,15 @@ func TestVolumeCurveTankMatchesCylinder(t *testing.T) {
 		t.Fatal("tank level did not change")
 	}
 }
+
+func TestReportStartAndStep(t *testing.T) {
+	inp := strings.Replace(ruleNet, "[TIMES]\n Duration 4\n Hydraulic Timestep 1:00\n", "[TIMES]\n Duration 6\n Hydraulic Timestep 0:30\n Report Timestep 2:00\n Report Start 2:00\n", 1)
+	res := runInp(t, inp)
+	var times []int64
+	for _, sn := range res.Periods {
+		times = append(times, sn.Time)
+	}
+	if fmt.Sprint(times) != "[7200 14400 21600]" {
+		t.Fatalf("report times %v, want [7200 14400 21600]", times)
+	}
+}

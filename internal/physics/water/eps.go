@@ -403,9 +403,10 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 		} else {
 			lastDisc = ""
 		}
-		// Record every report time covered by this solution.
-		for nextReport == s.htime {
-			res.Periods = append(res.Periods, sim.snapshot(period, s.htime))
+		// Like EPANET, a solution at or after the next report time is
+		// reported once, labelled with that report time.
+		if s.htime >= nextReport {
+			res.Periods = append(res.Periods, sim.snapshot(period, nextReport))
 			period++
 			nextReport += m.rstep
 		}
