@@ -80,7 +80,7 @@ func (s *acSolver) run() (*Result, error) {
 	for {
 		// Each solve after a Q-limit conversion starts from the previous
 		// solution, as MATPOWER's MP-Core does.
-		if err := s.newton(v, sb, ref, pv, pq); err != nil {
+		if err := s.newton(v, sb, pv, pq); err != nil {
 			return nil, err
 		}
 		s.pfsoln(v, ref)
@@ -335,7 +335,7 @@ func (s *acSolver) fillJacobian(v []complex128) {
 
 // newton solves the power flow equations from the starting voltage v
 // (updated in place), as MATPOWER's newtonpf.
-func (s *acSolver) newton(v, sb []complex128, ref, pv, pq []int) error {
+func (s *acSolver) newton(v, sb []complex128, pv, pq []int) error {
 	n := s.n
 	if err := s.buildPattern(pv, pq); err != nil {
 		return err
@@ -392,7 +392,6 @@ func (s *acSolver) newton(v, sb []complex128, ref, pv, pq []int) error {
 			return nil
 		}
 	}
-	_ = ref
 	return &ConvergenceError{Case: n.c.Name, Iterations: s.iters, Mismatch: normF}
 }
 

@@ -66,7 +66,7 @@ func Contingencies(c *Case, opt ContingencyOptions) (*ContingencyReport, error) 
 	if err != nil {
 		return nil, fmt.Errorf("base case: %w", err)
 	}
-	ref, pv, pq := n.busTypes()
+	_, pv, pq := n.busTypes()
 	// Base voltages in internal order.
 	v0 := make([]complex128, n.nb)
 	for i := range n.nb {
@@ -138,7 +138,7 @@ func Contingencies(c *Case, opt ContingencyOptions) (*ContingencyReport, error) 
 		}
 		copy(v, v0)
 		s.iters = 0
-		err := s.newton(v, sb, ref, pv, pq)
+		err := s.newton(v, sb, pv, pq)
 		for i := len(undo) - 1; i >= 0; i-- {
 			s.y.val[undo[i].pos] = undo[i].val
 		}

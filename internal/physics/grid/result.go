@@ -83,6 +83,7 @@ type ConvergenceError struct {
 	Reason     string
 }
 
+// Error says why the power flow failed.
 func (e *ConvergenceError) Error() string {
 	if e.Reason != "" {
 		return fmt.Sprintf("case %s: power flow failed: %s", e.Case, e.Reason)

@@ -20,6 +20,7 @@ type SingularError struct {
 	Col int // original column index of A
 }
 
+// Error names the column without a pivot.
 func (e *SingularError) Error() string {
 	return fmt.Sprintf("sparselu: matrix is singular (no pivot in column %d)", e.Col)
 }
