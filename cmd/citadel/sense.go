@@ -20,9 +20,11 @@ func newSenseCmd() *cobra.Command {
 		jsonOut         bool
 		ignoreChecksums bool
 		maxFlows        int
+		learn           bool
+		baselinePath    string
 	)
 	cmd := &cobra.Command{
-		Use:   "sense --pcap FILE [--pcap FILE ...] --out DIR [--json]",
+		Use:   "sense --pcap FILE [--pcap FILE ...] --out DIR [--learn | --baseline FILE] [--json]",
 		Short: "Decode OT traffic (Modbus/TCP, DNP3) into Zeek-style logs and a passive inventory",
 		Long: `sense is Citadel's OT network sensor. It reads pcap or pcapng captures,
 reassembles TCP streams, decodes the industrial protocols it knows (Modbus/TCP on
@@ -30,8 +32,16 @@ port 502 and every analyzer registered with the sensor) and writes into DIR:
 
   modbus.log      one row per Modbus PDU, in Zeek's modbus.log format
   weird.log       malformed or unexpected traffic, in Zeek's weird.log format
+  dnp3.log        one row per DNP3 request/reply, in Zeek's dnp3.log format
   inventory.yaml  passive inventory: devices, roles, unit ids, registers seen
                   with read/write counts and value ranges, device identification
+  alerts.json     alerts as Suricata EVE lines with ATT&CK for ICS technique ids:
+                  station sweeps, identification enumeration, broadcast writes,
+                  exception storms, mass toggling, DNP3 restarts, disabled
+                  unsolicited reporting, file transfer, programming functions;
+                  with --baseline also new talkers, new functions, writes from
+                  hosts that never wrote and values outside the learned envelope
+  baseline.json   with --learn: the learned baseline
 
 Logs are Zeek TSV (#fields/#types headers, "-" for unset) or, with --json, one
 JSON object per line. Like Zeek, packets with a bad IPv4 header checksum are
@@ -40,7 +50,9 @@ dropped and reported in weird.log unless --ignore-checksums (Zeek's -C) is given
 Exit codes: 0 ok, 1 failure, 2 bad input (unreadable or corrupt capture; the
 outputs for the packets before the damage are still written).`,
 		Example: `  citadel sense --pcap plant.pcap --out /tmp/sense
-  citadel sense --pcap a.pcapng --pcap b.pcap --out out --json`,
+  citadel sense --pcap a.pcapng --pcap b.pcap --out out --json
+  citadel sense --pcap normal-week.pcap --out base --learn
+  citadel sense --pcap today.pcap --out today --baseline base/baseline.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(pcaps) == 0 {
@@ -49,11 +61,24 @@ outputs for the packets before the damage are still written).`,
 			if out == "" {
 				return diag.Errorf("give an output directory with --out DIR")
 			}
+			if learn && baselinePath != "" {
+				return diag.Errorf("--learn and --baseline exclude each other: learn a baseline first, then detect with it")
+			}
+			var base *sense.Baseline
+			if baselinePath != "" {
+				b, err := sense.LoadBaseline(baselinePath)
+				if err != nil {
+					return err
+				}
+				base = b
+			}
 			res, err := sense.Run(cmd.Context(), sense.Config{
-				Pcaps:  pcaps,
-				OutDir: out,
-				JSON:   jsonOut,
-				Engine: sense.EngineConfig{IgnoreChecksums: ignoreChecksums, MaxFlows: maxFlows},
+				Pcaps:    pcaps,
+				OutDir:   out,
+				JSON:     jsonOut,
+				Engine:   sense.EngineConfig{IgnoreChecksums: ignoreChecksums, MaxFlows: maxFlows},
+				Learn:    learn,
+				Baseline: base,
 			})
 			if res != nil {
 				printSenseResult(cmd, res, jsonOut)
@@ -70,6 +95,8 @@ outputs for the packets before the damage are still written).`,
 	f.BoolVar(&jsonOut, "json", false, "write logs as JSON lines and print the summary as JSON")
 	f.BoolVarP(&ignoreChecksums, "ignore-checksums", "C", false, "do not drop packets with a bad IPv4 header checksum")
 	f.IntVar(&maxFlows, "max-flows", sense.DefaultMaxFlows, "flow-table size; the least recently used flow is evicted beyond it")
+	f.BoolVar(&learn, "learn", false, "learn a baseline (talkers, functions, writers, value envelopes) into DIR/baseline.json")
+	f.StringVar(&baselinePath, "baseline", "", "detect deviations from this baseline.json (new talker, new function, new writer, value outside envelope)")
 	return cmd
 }
 
@@ -81,8 +108,12 @@ func printSenseResult(cmd *cobra.Command, res *sense.Result, asJSON bool) {
 		return
 	}
 	s := res.Stats
-	fmt.Fprintf(w, "packets %d (%d bytes), decoded %d, flows %d, transactions %d\n",
-		s.Packets, s.Bytes, s.Decoded, s.Flows, s.Transactions)
+	alerts := 0
+	for _, n := range res.Alerts {
+		alerts += n
+	}
+	fmt.Fprintf(w, "packets %d (%d bytes), decoded %d, flows %d, transactions %d, alerts %d\n",
+		s.Packets, s.Bytes, s.Decoded, s.Flows, s.Transactions, alerts)
 	names := make([]string, 0, len(res.Rows))
 	for n := range res.Rows {
 		names = append(names, n)

@@ -302,6 +302,11 @@ type Transaction struct {
 	Broadcast bool
 	// Ops are the points read or written. The slice is reused.
 	Ops []Op
+	// HasAddr tells that the request addressed a range of points starting
+	// at Addr (set even when the answer is an exception, which has no
+	// Ops): it lets the detectors see address sweeps.
+	HasAddr bool
+	Addr    uint32
 	// Ident holds device identification strings (Modbus FC43/14 object
 	// id → value, e.g. 0 VendorName, 1 ProductCode, 2 Revision).
 	Ident map[uint8]string

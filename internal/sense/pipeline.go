@@ -32,6 +32,12 @@ type Config struct {
 	// Now gives the wall-clock time written in #open/#close (default
 	// time.Now).
 	Now func() time.Time
+	// Learn records a baseline of the traffic and writes baseline.json.
+	Learn bool
+	// Baseline, when set, turns on the rules that compare traffic with a
+	// learned baseline (new talker, new function, new writer, value
+	// outside the envelope). The stateless rules always run.
+	Baseline *Baseline
 }
 
 // Result summarises a run.
@@ -40,6 +46,7 @@ type Result struct {
 	Rows   map[string]int `json:"rows"`   // rows written per log path
 	Weirds map[string]int `json:"weirds"` // weird records by name
 	Files  []string       `json:"files"`  // files written
+	Alerts map[int]int    `json:"alerts"` // alerts per signature id
 }
 
 // Run reads the captures, decodes them and writes the outputs into
@@ -96,39 +103,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// all of them open while the packets flow, and renames them only when
 	// the run completes.
 	writers := make([]*LogWriter, len(schemas))
+	var alerts *AlertWriter
 	var run func(i int) error
 	run = func(i int) error {
 		if i == len(schemas) {
-			out := NewOutput(writers[0], writers[1:]...)
-			inv := NewInventory()
-			out.OnTransaction = func(tx *Transaction) {
-				res.Stats.Transactions++
-				inv.Add(tx)
-			}
-			eng := NewEngine(cfg.Engine, out)
-			var err error
-			inputErr, err = feed(ctx, eng, readers, cfg.Sources)
-			if err != nil {
-				return err
-			}
-			eng.Finish()
-			tr := res.Stats.Transactions
-			res.Stats = eng.Stats()
-			res.Stats.Transactions = tr
-			res.Weirds = out.Weirds
-			closeT := now()
-			for _, w := range writers {
-				if err := w.Close(closeT); err != nil {
-					return err
-				}
-				res.Rows[w.Schema().Path] = w.Rows()
-			}
-			invPath := filepath.Join(cfg.OutDir, "inventory.yaml")
-			if err := atomicfile.Write(invPath, 0o644, inv.WriteYAML); err != nil {
-				return err
-			}
-			res.Files = append(res.Files, invPath)
-			return nil
+			return runEngine(ctx, &cfg, res, writers, alerts, readers, &inputErr, now)
 		}
 		path := filepath.Join(cfg.OutDir, schemas[i].Path+ext)
 		err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
@@ -140,10 +119,72 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		return err
 	}
-	if err := run(0); err != nil {
+	alertsPath := filepath.Join(cfg.OutDir, "alerts.json")
+	err := atomicfile.Write(alertsPath, 0o644, func(w io.Writer) error {
+		alerts = NewAlertWriter(w)
+		if err := run(0); err != nil {
+			return err
+		}
+		return alerts.Flush()
+	})
+	if err != nil {
 		return nil, err
 	}
+	res.Files = append(res.Files, alertsPath)
 	return res, inputErr
+}
+
+// runEngine feeds the captures through the engine with every output open,
+// then writes inventory.yaml (and baseline.json when learning).
+func runEngine(ctx context.Context, cfg *Config, res *Result, writers []*LogWriter, alerts *AlertWriter,
+	readers []*capture.Reader, inputErr *error, now func() time.Time) error {
+	out := NewOutput(writers[0], writers[1:]...)
+	inv := NewInventory()
+	det := NewDetector(cfg.Baseline, alerts)
+	var learned *Baseline
+	if cfg.Learn {
+		learned = NewBaseline()
+	}
+	out.OnTransaction = func(tx *Transaction) {
+		res.Stats.Transactions++
+		inv.Add(tx)
+		det.Observe(tx)
+		if learned != nil {
+			learned.Learn(tx)
+		}
+	}
+	eng := NewEngine(cfg.Engine, out)
+	var err error
+	*inputErr, err = feed(ctx, eng, readers, cfg.Sources)
+	if err != nil {
+		return err
+	}
+	eng.Finish()
+	tr := res.Stats.Transactions
+	res.Stats = eng.Stats()
+	res.Stats.Transactions = tr
+	res.Weirds = out.Weirds
+	res.Alerts = det.Counts()
+	closeT := now()
+	for _, w := range writers {
+		if err := w.Close(closeT); err != nil {
+			return err
+		}
+		res.Rows[w.Schema().Path] = w.Rows()
+	}
+	invPath := filepath.Join(cfg.OutDir, "inventory.yaml")
+	if err := atomicfile.Write(invPath, 0o644, inv.WriteYAML); err != nil {
+		return err
+	}
+	res.Files = append(res.Files, invPath)
+	if learned != nil {
+		bp := filepath.Join(cfg.OutDir, "baseline.json")
+		if err := atomicfile.Write(bp, 0o644, learned.WriteJSON); err != nil {
+			return err
+		}
+		res.Files = append(res.Files, bp)
+	}
+	return nil
 }
 
 // feed reads every source into the engine. It returns the first capture

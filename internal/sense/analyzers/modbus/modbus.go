@@ -263,6 +263,7 @@ func (s *stream) response(h mb.Header, fc uint8, ok bool) {
 	tx.RespTS = s.fmeta.TS
 	if p != nil {
 		tx.TS, tx.Packet, tx.HasRequest = p.meta.TS, p.meta.Packet, true
+		tx.HasAddr, tx.Addr = p.decoded && hasAddress(p.fc), uint32(p.addr)
 	} else {
 		tx.TS, tx.Packet = s.fmeta.TS, s.fmeta.Packet
 	}
@@ -303,6 +304,7 @@ func (s *stream) emitRequestOnly(p *pending) {
 	tx.Func = p.fc
 	tx.FuncName = mb.FuncName(p.fc)
 	tx.TS, tx.Packet, tx.HasRequest = p.meta.TS, p.meta.Packet, true
+	tx.HasAddr, tx.Addr = p.decoded && hasAddress(p.fc), uint32(p.addr)
 	if p.decoded {
 		s.requestOps(tx, p)
 	}
@@ -310,6 +312,17 @@ func (s *stream) emitRequestOnly(p *pending) {
 	tx.Broadcast = p.hdr.Unit == 0 && tx.Write
 	s.emit(tx)
 	p.used = false
+}
+
+// hasAddress tells whether requests of fc carry a start address.
+func hasAddress(fc uint8) bool {
+	switch fc {
+	case mb.ReadCoils, mb.ReadDiscreteInputs, mb.ReadHoldingRegisters, mb.ReadInputRegisters,
+		mb.WriteSingleCoil, mb.WriteSingleRegister, mb.WriteMultipleCoils, mb.WriteMultipleRegisters,
+		mb.MaskWriteRegister, mb.ReadWriteMultipleRegisters, mb.ReadFIFOQueue:
+		return true
+	}
+	return false
 }
 
 func isWrite(fc uint8) bool {

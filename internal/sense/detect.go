@@ -1,0 +1,398 @@
+package sense
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/citadel-city/citadel/internal/diag"
+)
+
+// Signature ids of the sensor's rules (Suricata-style, in a private range).
+const (
+	SIDNewTalker       = 9100001
+	SIDNewFunction     = 9100002
+	SIDNewWriter       = 9100003
+	SIDOutOfEnvelope   = 9100004
+	SIDStationSweep    = 9100005
+	SIDIdentEnum       = 9100006
+	SIDBroadcastWrite  = 9100007
+	SIDExceptionStorm  = 9100008
+	SIDMassToggle      = 9100009
+	SIDRestart         = 9100010
+	SIDDisableUnsol    = 9100011
+	SIDStopApplication = 9100012
+	SIDFileTransfer    = 9100013
+	SIDProgramDownload = 9100014
+	SIDAddressSweep    = 9100015
+)
+
+// techniques names the ATT&CK for ICS techniques the rules use, with
+// their tactic.
+var techniques = map[string][2]string{
+	"T0806": {"Brute Force I/O", "Impair Process Control"},
+	"T0814": {"Denial of Service", "Inhibit Response Function"},
+	"T0816": {"Device Restart/Shutdown", "Inhibit Response Function"},
+	"T0836": {"Modify Parameter", "Impair Process Control"},
+	"T0843": {"Program Download", "Lateral Movement"},
+	"T0846": {"Remote System Discovery", "Discovery"},
+	"T0855": {"Unauthorized Command Message", "Impair Process Control"},
+	"T0861": {"Point & Tag Identification", "Collection"},
+	"T0867": {"Lateral Tool Transfer", "Lateral Movement"},
+	"T0878": {"Alarm Suppression", "Inhibit Response Function"},
+	"T0881": {"Service Stop", "Inhibit Response Function"},
+	"T0886": {"Remote Services", "Lateral Movement"},
+	"T0888": {"Remote System Information Discovery", "Discovery"},
+}
+
+// Thresholds of the windowed rules.
+var (
+	SweepStations   = 10               // distinct stations one client addresses on one server...
+	SweepWindow     = time.Minute      // ...within this window
+	IdentTargets    = 3                // device-identification requests to distinct (server, station)...
+	IdentWindow     = 5 * time.Minute  // ...within this window
+	StormCount      = 20               // exception responses from one server...
+	StormWindow     = 10 * time.Second // ...within this window
+	ToggleCount     = 20               // coil / binary output writes by one client...
+	ToggleWindow    = 10 * time.Second // ...within this window
+	AddrSweepCount  = 100              // distinct start addresses one client requests on one station...
+	AddrSweepWindow = time.Minute      // ...within this window
+	RealertAfter    = 10 * time.Minute // a windowed rule fires again for the same key after this
+	BaselineFormat  = 1
+)
+
+// Baseline is what --learn records: who talks to whom, which functions
+// each station serves, and per point who writes it and the range of the
+// values seen. It is written as baseline.json.
+type Baseline struct {
+	Format   int    `json:"format"`
+	Analyzer string `json:"learned_from,omitempty"`
+	// Talkers holds "proto client -> server:port".
+	Talkers map[string]bool `json:"talkers"`
+	// Functions maps "proto server station" to the functions seen.
+	Functions map[string]map[string]bool `json:"functions"`
+	// Points maps "proto server station kind index" to its envelope.
+	Points map[string]*PointBaseline `json:"points"`
+}
+
+// PointBaseline is the learned behaviour of one data point.
+type PointBaseline struct {
+	Writers  map[string]bool `json:"writers,omitempty"` // client addresses that wrote it
+	Reads    uint64          `json:"reads"`
+	Writes   uint64          `json:"writes"`
+	HasValue bool            `json:"has_value"`
+	Min      float64         `json:"min"`
+	Max      float64         `json:"max"`
+}
+
+// NewBaseline returns an empty baseline.
+func NewBaseline() *Baseline {
+	return &Baseline{Format: BaselineFormat, Talkers: map[string]bool{}, Functions: map[string]map[string]bool{}, Points: map[string]*PointBaseline{}}
+}
+
+// LoadBaseline reads a baseline.json written by --learn.
+func LoadBaseline(path string) (*Baseline, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, diag.Errorf("read baseline: %v", err)
+	}
+	b := NewBaseline()
+	if err := json.Unmarshal(data, b); err != nil {
+		return nil, &diag.Diagnostic{File: path, Msg: "not a baseline: " + err.Error(), Hint: "create one with citadel sense --learn"}
+	}
+	if b.Format != BaselineFormat {
+		return nil, &diag.Diagnostic{File: path, Msg: fmt.Sprintf("baseline format %d, want %d", b.Format, BaselineFormat), Hint: "learn it again with this version"}
+	}
+	return b, nil
+}
+
+// WriteJSON writes the baseline.
+func (b *Baseline) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	return enc.Encode(b)
+}
+
+func talkerKey(tx *Transaction) string {
+	return tx.Proto + " " + tx.Flow.Orig.Addr().String() + " -> " + tx.Flow.Resp.String()
+}
+
+func stationKeyOf(tx *Transaction) string {
+	return tx.Proto + " " + tx.Flow.Resp.Addr().String() + " " + strconv.FormatUint(uint64(tx.Station), 10)
+}
+
+func pointKey(st string, op *Op) string {
+	return st + " " + string(op.Kind) + " " + strconv.FormatUint(uint64(op.Index), 10)
+}
+
+// Learn adds a transaction to the baseline.
+func (b *Baseline) Learn(tx *Transaction) {
+	b.Talkers[talkerKey(tx)] = true
+	sk := stationKeyOf(tx)
+	fs := b.Functions[sk]
+	if fs == nil {
+		fs = map[string]bool{}
+		b.Functions[sk] = fs
+	}
+	fs[tx.FuncName] = true
+	if tx.Exception != "" {
+		return
+	}
+	client := tx.Flow.Orig.Addr().String()
+	for i := range tx.Ops {
+		op := &tx.Ops[i]
+		pk := pointKey(sk, op)
+		p := b.Points[pk]
+		if p == nil {
+			p = &PointBaseline{}
+			b.Points[pk] = p
+		}
+		if op.Write {
+			p.Writes++
+			if p.Writers == nil {
+				p.Writers = map[string]bool{}
+			}
+			p.Writers[client] = true
+		} else {
+			p.Reads++
+		}
+		if op.HasValue {
+			if !p.HasValue {
+				p.HasValue, p.Min, p.Max = true, op.Value, op.Value
+			} else {
+				p.Min, p.Max = min(p.Min, op.Value), max(p.Max, op.Value)
+			}
+		}
+	}
+}
+
+// window counts events of one key in a time window.
+type window struct {
+	start    time.Time
+	n        int
+	distinct map[string]bool
+	fired    time.Time
+}
+
+func (w *window) add(ts time.Time, span time.Duration, item string) int {
+	if ts.Sub(w.start) > span || ts.Before(w.start) {
+		w.start, w.n = ts, 0
+		clear(w.distinct)
+	}
+	w.n++
+	if item != "" {
+		if w.distinct == nil {
+			w.distinct = map[string]bool{}
+		}
+		w.distinct[item] = true
+		return len(w.distinct)
+	}
+	return w.n
+}
+
+// maxWindows bounds the state of the windowed rules; it is cleared when
+// full (an attacker spraying addresses cannot grow it without limit).
+const maxWindows = 1 << 16
+
+// Detector turns transactions into alerts: stateless rules always, and
+// deviations from a baseline when one is given.
+type Detector struct {
+	base  *Baseline
+	out   *AlertWriter
+	wins  map[string]*window
+	once  map[string]bool
+	count map[int]int
+}
+
+// NewDetector returns a detector writing to out; base may be nil.
+func NewDetector(base *Baseline, out *AlertWriter) *Detector {
+	return &Detector{base: base, out: out, wins: map[string]*window{}, once: map[string]bool{}, count: map[int]int{}}
+}
+
+// Counts returns the number of alerts per signature id.
+func (d *Detector) Counts() map[int]int { return d.count }
+
+func (d *Detector) win(key string) *window {
+	w := d.wins[key]
+	if w == nil {
+		if len(d.wins) >= maxWindows {
+			clear(d.wins)
+		}
+		w = &window{}
+		d.wins[key] = w
+	}
+	return w
+}
+
+// fire emits an alert unless the same key fired in the last RealertAfter
+// (windowed rules) or ever (once rules: pass a once key).
+func (d *Detector) fire(tx *Transaction, sid, sev int, tech, sig, expected, observed string, w *window, onceKey string) {
+	if onceKey != "" {
+		if d.once[onceKey] {
+			return
+		}
+		if len(d.once) >= maxWindows {
+			clear(d.once)
+		}
+		d.once[onceKey] = true
+	}
+	if w != nil {
+		if !w.fired.IsZero() && tx.TS.Sub(w.fired) < RealertAfter {
+			return
+		}
+		w.fired = tx.TS
+	}
+	t := techniques[tech]
+	a := &Alert{
+		Timestamp: EVETime(tx.TS), FlowID: tx.Flow.UID, EventType: "alert",
+		SrcIP: tx.Flow.Orig.Addr().String(), SrcPort: tx.Flow.Orig.Port(),
+		DestIP: tx.Flow.Resp.Addr().String(), DestPort: tx.Flow.Resp.Port(),
+		Proto: "TCP", AppProto: tx.Proto,
+		Alert: AlertInfo{Action: "allowed", Signature: sig, SignatureID: sid, Rev: 1, Severity: sev, Category: t[1],
+			Metadata: AlertMetadata{MitreTechniqueID: []string{tech}, MitreTechniqueName: []string{t[0]}, MitreTactic: []string{t[1]}}},
+		OT: &AlertOT{Packet: tx.Packet, Station: tx.Station, Function: tx.FuncName, Expected: expected, Observed: observed},
+	}
+	if tx.Flow.Transport == UDP {
+		a.Proto = "UDP"
+	}
+	for i := range tx.Ops {
+		if i == 8 {
+			a.OT.Points = append(a.OT.Points, fmt.Sprintf("... %d more", len(tx.Ops)-i))
+			break
+		}
+		op := &tx.Ops[i]
+		p := string(op.Kind) + ":" + strconv.FormatUint(uint64(op.Index), 10)
+		if op.HasValue {
+			p += "=" + strconv.FormatFloat(op.Value, 'g', -1, 64)
+		}
+		a.OT.Points = append(a.OT.Points, p)
+	}
+	d.count[sid]++
+	d.out.Write(a)
+}
+
+func isToggle(k PointKind) bool { return k == Coil || k == BinaryOutput }
+
+// Observe runs every rule on one transaction.
+func (d *Detector) Observe(tx *Transaction) {
+	client := tx.Flow.Orig.Addr().String()
+	server := tx.Flow.Resp.Addr().String()
+	d.stateless(tx, client, server)
+	if d.base != nil {
+		d.deviations(tx, client)
+	}
+}
+
+func (d *Detector) stateless(tx *Transaction, client, server string) {
+	if tx.HasRequest {
+		// Station sweeps: one client addressing many unit ids/addresses.
+		st := strconv.FormatUint(uint64(tx.Station), 10)
+		if w := d.win("sweep " + tx.Proto + " " + client + " " + server); w.add(tx.TS, SweepWindow, st) >= SweepStations {
+			d.fire(tx, SIDStationSweep, 2, "T0846", "OT "+tx.Proto+" station sweep", fmt.Sprintf("< %d stations per %v", SweepStations, SweepWindow),
+				fmt.Sprintf("%d stations addressed by %s", len(w.distinct), client), w, "")
+		}
+		if tx.HasAddr {
+			if w := d.win("addr " + tx.Proto + " " + client + " " + server + " " + st); w.add(tx.TS, AddrSweepWindow, strconv.FormatUint(uint64(tx.Addr), 10)) >= AddrSweepCount {
+				d.fire(tx, SIDAddressSweep, 2, "T0861", "OT point address sweep", fmt.Sprintf("< %d start addresses per %v", AddrSweepCount, AddrSweepWindow),
+					fmt.Sprintf("%d start addresses requested by %s", len(w.distinct), client), w, "")
+			}
+		}
+		if tx.Proto == "modbus" && (tx.Func == 43 || tx.Func == 17) {
+			if w := d.win("ident " + client); w.add(tx.TS, IdentWindow, server+"/"+st) >= IdentTargets {
+				d.fire(tx, SIDIdentEnum, 2, "T0888", "OT device identification enumeration", fmt.Sprintf("< %d targets per %v", IdentTargets, IdentWindow),
+					fmt.Sprintf("%d stations asked for identification by %s", len(w.distinct), client), w, "")
+			}
+		}
+	}
+	if tx.Broadcast && tx.Write {
+		d.fire(tx, SIDBroadcastWrite, 1, "T0855", "OT broadcast write", "no broadcast writes", "write to broadcast station "+strconv.FormatUint(uint64(tx.Station), 10), nil, "")
+	}
+	if tx.Exception != "" {
+		if w := d.win("storm " + server); w.add(tx.TS, StormWindow, "") >= StormCount {
+			d.fire(tx, SIDExceptionStorm, 2, "T0814", "OT exception storm", fmt.Sprintf("< %d exceptions per %v", StormCount, StormWindow),
+				fmt.Sprintf("%d exceptions from %s", w.n, server), w, "")
+		}
+	}
+	toggles := 0
+	for i := range tx.Ops {
+		if tx.Ops[i].Write && isToggle(tx.Ops[i].Kind) {
+			toggles++
+		}
+	}
+	if toggles > 0 {
+		w := d.win("toggle " + client)
+		n := 0
+		for range toggles {
+			n = w.add(tx.TS, ToggleWindow, "")
+		}
+		if n >= ToggleCount {
+			d.fire(tx, SIDMassToggle, 1, "T0806", "OT mass toggling of coils/relays", fmt.Sprintf("< %d switching operations per %v", ToggleCount, ToggleWindow),
+				fmt.Sprintf("%d switching operations by %s", n, client), w, "")
+		}
+	}
+	switch tx.FuncName {
+	case "COLD_RESTART", "WARM_RESTART":
+		d.fire(tx, SIDRestart, 1, "T0816", "OT device restart command", "", tx.FuncName, nil, "")
+	case "DISABLE_UNSOLICITED":
+		d.fire(tx, SIDDisableUnsol, 2, "T0878", "OT unsolicited reporting disabled", "", tx.FuncName, nil, "")
+	case "STOP_APPL":
+		d.fire(tx, SIDStopApplication, 1, "T0881", "OT application stopped", "", tx.FuncName, nil, "")
+	case "OPEN_FILE", "CLOSE_FILE", "DELETE_FILE", "GET_FILE_INFO", "ABORT_FILE", "AUTHENTICATE_FILE":
+		d.fire(tx, SIDFileTransfer, 2, "T0867", "OT file transfer", "", tx.FuncName, nil, "file "+tx.Flow.UID)
+	case "PROGRAM_484", "PROGRAM_584_984", "PROGRAM_884_U84", "PROGRAM_CONCEPT", "PROGRAM_584_984_2", "PROGRAM_UNITY", "FIRMWARE_REPLACEMENT":
+		d.fire(tx, SIDProgramDownload, 1, "T0843", "OT programming or firmware function", "", tx.FuncName, nil, "program "+tx.Flow.UID+" "+tx.FuncName)
+	}
+}
+
+func (d *Detector) deviations(tx *Transaction, client string) {
+	b := d.base
+	tk := talkerKey(tx)
+	if !b.Talkers[tk] {
+		d.fire(tx, SIDNewTalker, 2, "T0886", "OT new talker", "only learned talkers", tk, nil, "talker "+tk)
+	}
+	sk := stationKeyOf(tx)
+	if tx.HasRequest && !b.Functions[sk][tx.FuncName] {
+		tech := "T0861"
+		if tx.Write {
+			tech = "T0855"
+		}
+		fs := make([]string, 0, len(b.Functions[sk]))
+		for f := range b.Functions[sk] {
+			fs = append(fs, f)
+		}
+		slices.Sort(fs)
+		d.fire(tx, SIDNewFunction, 2, tech, "OT function never used on this station", fmt.Sprint(fs), tx.FuncName, nil, "func "+sk+" "+tx.FuncName)
+	}
+	if tx.Exception != "" {
+		return
+	}
+	for i := range tx.Ops {
+		op := &tx.Ops[i]
+		if !op.Write {
+			continue
+		}
+		pk := pointKey(sk, op)
+		p := b.Points[pk]
+		if p == nil || !p.Writers[client] {
+			exp := "no writes"
+			if p != nil && len(p.Writers) > 0 {
+				ws := make([]string, 0, len(p.Writers))
+				for w := range p.Writers {
+					ws = append(ws, w)
+				}
+				slices.Sort(ws)
+				exp = fmt.Sprint("writers ", ws)
+			}
+			d.fire(tx, SIDNewWriter, 1, "T0855", "OT write from a host that never wrote this point", exp, client+" wrote "+pk, nil, "writer "+client+" "+pk)
+			continue
+		}
+		if op.HasValue && p.HasValue && (op.Value < p.Min || op.Value > p.Max) {
+			d.fire(tx, SIDOutOfEnvelope, 1, "T0836", "OT value outside the learned envelope",
+				fmt.Sprintf("%s in [%g, %g]", pk, p.Min, p.Max), fmt.Sprintf("%g", op.Value), d.win("envelope "+pk), "")
+		}
+	}
+}
