@@ -453,3 +453,73 @@ func TestObjectSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendPointRoundTrip encodes a point of every fixed-size object and
+// decodes it back.
+func TestAppendPointRoundTrip(t *testing.T) {
+	n := 0
+	for g := range maxLayoutGroup + 1 {
+		for v := range maxLayoutVariation + 1 {
+			l := layoutOf(uint8(g), uint8(v))
+			if l.size == 0 || l.bits > 0 || l.kind == KindRaw || l.kind == KindBCD || l.kind == KindOctets || l.kind == KindAuth {
+				continue
+			}
+			in := Point{Flags: 0x81, Value: 1234, Status: 4, Time: 1586534430148, CROB: CROB{Code: 0x41, Count: 2, OnTime: 100, OffTime: 200, Status: 0}}
+			if l.val == vF32 || l.val == vF64 {
+				in.Value = -2.5
+			}
+			if l.val == vU8 {
+				in.Value = 200
+			}
+			if l.tm == tRel16 {
+				in.Time = 5000
+			}
+			obj, err := AppendPoint(nil, uint8(g), uint8(v), &in)
+			if err != nil || len(obj) != int(l.size) {
+				t.Fatalf("g%dv%d: %d bytes, %v; want %d", g, v, len(obj), err, l.size)
+			}
+			frag := AppendResponseHeader(nil, AppFIR|AppFIN, FuncResponse, 0)
+			frag = AppendObjectHeader(frag, uint8(g), uint8(v), Qual16BitIndexCount, 0, 0, 1)
+			frag = append(frag, 7, 0)
+			frag = append(frag, obj...)
+			var f Fragment
+			if err := ParseFragment(frag, &f); err != nil {
+				t.Fatal(err)
+			}
+			r := f.ObjectReader()
+			var h ObjectHeader
+			var p Point
+			if !r.Next(&h) {
+				t.Fatalf("g%dv%d: %v", g, v, r.Err())
+			}
+			pr := h.Points()
+			if !pr.Next(&p) || p.Index != 7 {
+				t.Fatalf("g%dv%d: point %v %+v", g, v, pr.Err(), p)
+			}
+			switch {
+			case l.kind == KindCROB:
+				if p.CROB != in.CROB {
+					t.Errorf("g%dv%d: CROB %+v", g, v, p.CROB)
+				}
+			case l.val != vNone && p.Value != in.Value:
+				t.Errorf("g%dv%d: value %v, want %v", g, v, p.Value, in.Value)
+			case l.flags && p.Flags != in.Flags:
+				t.Errorf("g%dv%d: flags %#x", g, v, p.Flags)
+			case (l.pre || l.post) && p.Status != in.Status:
+				t.Errorf("g%dv%d: status %d", g, v, p.Status)
+			case l.tm != tNone && p.Time != in.Time:
+				t.Errorf("g%dv%d: time %d, want %d", g, v, p.Time, in.Time)
+			}
+			n++
+		}
+	}
+	if n < 90 {
+		t.Errorf("only %d object types round-tripped", n)
+	}
+	if _, err := AppendPoint(nil, 1, 1, &Point{}); !errors.Is(err, ErrUnknownObject) {
+		t.Errorf("packed g1v1: %v", err)
+	}
+	if got := AppendCROB(nil, CROB{Code: 3, Count: 1, OnTime: 100, OffTime: 200}); hex.EncodeToString(got) != "030164000000c80000000000"[:22] {
+		t.Errorf("AppendCROB = %x", got)
+	}
+}

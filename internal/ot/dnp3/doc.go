@@ -22,6 +22,9 @@
 //     (source, destination) address pair, with size and slot limits.
 //   - [ParseFragment] reads the application header, and [ObjectReader] and
 //     [PointReader] walk the object headers and point values of a fragment.
+//   - [SelectTracker] pairs SELECT and OPERATE requests (same objects,
+//     next sequence number), [ParseFileCommand] reads g70v3 file commands.
 //   - [AppendFrame], [AppendFragmentFrames], [AppendRequestHeader],
-//     [AppendResponseHeader] and [AppendObjectHeader] encode, for emulation.
+//     [AppendResponseHeader], [AppendObjectHeader], [AppendPoint] and
+//     [AppendCROB] encode, for emulation.
 package dnp3
