@@ -258,6 +258,7 @@ func newGridFreqCmd() *cobra.Command {
 		mw, period, start, stop, duration, dt    float64
 		f0, h, d, r, reserve, baseMW, loadMW, tg float64
 		trace, profile                           string
+		sweep                                    []float64
 		asJSON                                   bool
 	)
 	cmd := &cobra.Command{
@@ -338,6 +339,25 @@ of load from 1 Hz below nominal in 0.2 Hz steps (scaled to 60 Hz).`,
 					return err
 				}
 			}
+			if len(sweep) > 0 {
+				if profile != "" {
+					return diag.Errorf("--sweep applies to the switching attack, not to --profile")
+				}
+				rows, err := m.SweepPeriods(mw, sweep, duration)
+				if err != nil {
+					return diag.Errorf("%v", err)
+				}
+				w := cmd.OutOrStdout()
+				if asJSON {
+					return printJSON(w, map[string]any{"case": name, "model": m, "attack_mw": mw, "sweep": rows})
+				}
+				fmt.Fprintf(w, "%s: %.1f MW switched on/off, %.0f MW of load, %.0f MW online\n", name, mw, m.LoadMW, m.BaseMW)
+				fmt.Fprintf(w, "  %10s %10s %10s %6s %10s\n", "period_s", "nadir_hz", "zenith_hz", "trips", "shed_mw")
+				for _, r := range rows {
+					fmt.Fprintf(w, "  %10.3g %10.3f %10.3f %6d %10.1f\n", r.Period, r.NadirHz, r.Zenith, r.Trips, r.ShedMW)
+				}
+				return nil
+			}
 			sample := 0.0
 			if trace != "" {
 				sample = max(dt, 0.05)
@@ -406,6 +426,7 @@ of load from 1 Hz below nominal in 0.2 Hz steps (scaled to 60 Hz).`,
 	f.Float64Var(&baseMW, "base-mw", 0, "online generation capacity, MW (default from the case)")
 	f.Float64Var(&loadMW, "load-mw", 0, "system load, MW (default from the case)")
 	f.StringVar(&trace, "trace", "", "write the frequency trace to this CSV")
+	f.Float64SliceVar(&sweep, "sweep", nil, "simulate each of these switching periods (s) and tabulate nadir and UFLS trips")
 	f.StringVar(&profile, "profile", "", "drive the model with a load profile CSV (t_s,mw) instead of the switching attack")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd

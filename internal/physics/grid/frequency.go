@@ -274,3 +274,32 @@ func (m *FreqModel) Simulate(load LoadProfile, duration, dt, sampleEvery float64
 	res.ShedMW = shed
 	return res, nil
 }
+
+// PeriodResult is the response to a switching attack at one period.
+type PeriodResult struct {
+	Period  float64 `json:"period_s"`
+	NadirHz float64 `json:"nadir_hz"`
+	Zenith  float64 `json:"zenith_hz"`
+	Trips   int     `json:"ufls_trips"`
+	ShedMW  float64 `json:"load_shed_mw"`
+}
+
+// SweepPeriods simulates the meter-switching attack of mw at each period
+// (from t = 1 s, for duration seconds) and returns the responses, so that
+// the most damaging rhythm can be found: the nadir is deepest when the
+// half-period lets frequency fall furthest before the load comes off, and
+// UFLS trips accumulate over repeated cycles.
+func (m *FreqModel) SweepPeriods(mw float64, periods []float64, duration float64) ([]PeriodResult, error) {
+	out := make([]PeriodResult, 0, len(periods))
+	for _, p := range periods {
+		if !(p > 0) {
+			return nil, fmt.Errorf("sweep: period %v s must be positive", p)
+		}
+		r, err := m.Simulate(MeterSwitching(mw, p, 1, 0), duration, 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, PeriodResult{Period: p, NadirHz: r.NadirHz, Zenith: r.ZenithHz, Trips: len(r.Trips), ShedMW: r.ShedMW})
+	}
+	return out, nil
+}

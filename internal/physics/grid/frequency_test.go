@@ -173,3 +173,30 @@ func TestFreqModelFromCase(t *testing.T) {
 		t.Error("H = 0 accepted")
 	}
 }
+
+// TestSweepPeriods: with the default, well-damped parameters (no shedding,
+// no reserve limit) the nadir of a switching attack deepens with the
+// period towards the step response. An underdamped system could resonate
+// below it; this one has almost no overshoot, so the step bounds it.
+func TestSweepPeriods(t *testing.T) {
+	m := noShed(DefaultFreqModel(50, 2000, 1800))
+	res, err := m.SweepPeriods(100, []float64{0.5, 2, 8, 30, 200}, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := m.Simulate(Step(100, 1), 120, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, r := range res {
+		if r.NadirHz < step.NadirHz-1e-9 {
+			t.Errorf("period %v s: nadir %.4f Hz below the step response's %.4f Hz", r.Period, r.NadirHz, step.NadirHz)
+		}
+		if k > 0 && r.NadirHz > res[k-1].NadirHz+1e-9 {
+			t.Errorf("period %v s: nadir %.4f Hz shallower than at %v s (%.4f Hz)", r.Period, r.NadirHz, res[k-1].Period, res[k-1].NadirHz)
+		}
+	}
+	if _, err := m.SweepPeriods(100, []float64{0}, 10); err == nil {
+		t.Error("period 0 accepted")
+	}
+}
