@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -463,17 +461,7 @@ diverged. Generator Q limits are not enforced.`,
 				return fmt.Errorf("n-1: %w", err)
 			}
 			elapsed := time.Since(start)
-			res := slices.Clone(rep.Results)
-			slices.SortStableFunc(res, func(a, b grid.Contingency) int {
-				ka, kb := severity(a), severity(b)
-				switch {
-				case ka > kb:
-					return -1
-				case ka < kb:
-					return 1
-				}
-				return 0
-			})
+			res := rep.Ranked()
 			var islanded, diverged, overloaded int
 			for _, r := range res {
 				switch {
@@ -534,18 +522,6 @@ diverged. Generator Q limits are not enforced.`,
 	f.IntVar(&top, "top", 10, "how many of the worst contingencies to list")
 	f.BoolVar(&asJSON, "json", false, "print every contingency as JSON")
 	return cmd
-}
-
-// severity orders contingencies: diverged first, then islanded, then by
-// loading.
-func severity(c grid.Contingency) float64 {
-	switch {
-	case !c.Islanded && !c.Converged:
-		return math.Inf(1)
-	case c.Islanded:
-		return 1e12
-	}
-	return c.MaxLoading
 }
 
 func oneBased(rows []int) []int {

@@ -222,3 +222,30 @@ func (y *csrC) find(i, j int) int {
 	}
 	panic(fmt.Sprintf("grid: Ybus entry (%d,%d) missing", i, j))
 }
+
+// Ranked returns the contingencies from the most to the least severe:
+// outages whose power flow diverged, then those that split the network,
+// then by decreasing maximum loading.
+func (r *ContingencyReport) Ranked() []Contingency {
+	out := slices.Clone(r.Results)
+	severity := func(c Contingency) float64 {
+		switch {
+		case !c.Islanded && !c.Converged:
+			return math.Inf(1)
+		case c.Islanded:
+			return math.MaxFloat64
+		}
+		return c.MaxLoading
+	}
+	slices.SortStableFunc(out, func(a, b Contingency) int {
+		sa, sb := severity(a), severity(b)
+		switch {
+		case sa > sb:
+			return -1
+		case sa < sb:
+			return 1
+		}
+		return 0
+	})
+	return out
+}

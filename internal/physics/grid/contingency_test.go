@@ -65,5 +65,12 @@ func TestContingenciesMatchFreshSolves(t *testing.T) {
 		if checked == 0 {
 			t.Errorf("%s: nothing checked", name)
 		}
+		ranked := rep.Ranked()
+		for k := 1; k < len(ranked); k++ {
+			a, b := ranked[k-1], ranked[k]
+			if a.Converged && !a.Islanded && b.Islanded || a.Converged && b.Converged && !a.Islanded && !b.Islanded && a.MaxLoading < b.MaxLoading {
+				t.Fatalf("%s: ranking puts %+v before %+v", name, a, b)
+			}
+		}
 	}
 }
