@@ -289,6 +289,15 @@ type Results struct {
 	// Steps is the number of hydraulic solutions and Iterations the total
 	// number of gradient-method iterations they took.
 	Steps, Iterations int
+	// Solutions lists every hydraulic solution: its time and trials, as
+	// EPANET's status report ("h:mm:ss: Balanced after N trials").
+	Solutions []Solution
+}
+
+// Solution is one hydraulic solution of a run.
+type Solution struct {
+	Time   int64
+	Trials int
 }
 
 // PumpEnergy is the energy use of one pump over the run.
@@ -383,8 +392,10 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 			}
 			return nil, fmt.Errorf("solve at %s: %w", clock(s.htime), err)
 		}
+		trials := min(s.iters, m.maxIter+max(m.extraIter, 0))
 		res.Steps++
-		res.Iterations += min(s.iters, m.maxIter+max(m.extraIter, 0))
+		res.Iterations += trials
+		res.Solutions = append(res.Solutions, Solution{Time: s.htime, Trials: trials})
 		if s.relErr > m.hacc {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: system unbalanced (relative flow change %.6f after %d trials)", clock(s.htime), s.relErr, s.iters-1))
 			if m.extraIter == -1 {
