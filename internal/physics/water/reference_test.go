@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/citadel-city/citadel/internal/shareddata"
@@ -148,14 +149,7 @@ func TestReferenceNetworks(t *testing.T) {
 				t.Skip("long EPS network skipped in -short mode")
 			}
 			dir := filepath.Join(root, name)
-			net, err := ReadFile(filepath.Join(dir, name+".inp"))
-			if err != nil {
-				t.Fatalf("parse: %v", err)
-			}
-			res, err := Run(context.Background(), net)
-			if err != nil {
-				t.Fatalf("run: %v", err)
-			}
+			res := runReference(t, filepath.Join(dir, name+".inp"))
 			compareReference(t, name, dir, res)
 		})
 	}
@@ -344,14 +338,7 @@ func TestIterationsMatchEPANETStatusReports(t *testing.T) {
 			if testing.Short() && strings.HasPrefix(strings.ToLower(name), "ctown") {
 				t.Skip("long EPS network skipped in -short mode")
 			}
-			net, err := ReadFile(filepath.Join(root, name, name+".inp"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := Run(context.Background(), net)
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := runReference(t, filepath.Join(root, name, name+".inp"))
 			// An event time is round(volume to go / inflow). Heads and flows
 			// agree with EPANET's to a few parts per million (the systems
 			// with active valves carry 1e8 coefficients, so the elimination
@@ -377,6 +364,31 @@ func TestIterationsMatchEPANETStatusReports(t *testing.T) {
 			t.Logf("%d solutions, %d trials, %d event times a few seconds off EPANET's", len(res.Solutions), res.Iterations, shifted)
 		})
 	}
+}
+
+var (
+	refRunsMu sync.Mutex
+	refRuns   = map[string]*Results{}
+)
+
+// runReference parses and runs a reference network once per test binary.
+func runReference(t *testing.T, path string) *Results {
+	t.Helper()
+	refRunsMu.Lock()
+	defer refRunsMu.Unlock()
+	if r, ok := refRuns[path]; ok {
+		return r
+	}
+	net, err := ReadFile(path)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	res, err := Run(context.Background(), net)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	refRuns[path] = res
+	return res
 }
 
 func abs64(x int64) int64 {
