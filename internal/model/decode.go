@@ -74,14 +74,14 @@ func decodeCity(file string, data []byte) (*City, diag.List) {
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		d.errorf(&extra, "", "a model file holds one YAML document, found a second one", "remove the '---' separator or split the file")
+		d.errorf(&extra, nil, "a model file holds one YAML document, found a second one", "remove the '---' separator or split the file")
 	}
 	c := &City{File: file}
 	doc := &root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		doc = doc.Content[0]
 	}
-	d.decode(doc, reflect.ValueOf(c).Elem(), "")
+	d.decode(doc, reflect.ValueOf(c).Elem(), nil)
 	c.pos = d.pos
 	return c, d.errs
 }
@@ -108,8 +108,30 @@ type decoder struct {
 	errs diag.List
 }
 
-func (d *decoder) errorf(n *yaml.Node, field, msg, hint string) {
-	d.errs = append(d.errs, &diag.Diagnostic{File: d.file, Line: n.Line, Col: n.Column, Field: field, Msg: msg, Hint: hint})
+func (d *decoder) errorf(n *yaml.Node, field *fieldPath, msg, hint string) {
+	d.errs = append(d.errs, &diag.Diagnostic{File: d.file, Line: n.Line, Col: n.Column, Field: field.String(), Msg: msg, Hint: hint})
+}
+
+// fieldPath is the path of a value being decoded, such as assets[3].zones[0].
+// It is built into a string only when an error is reported.
+type fieldPath struct {
+	parent *fieldPath
+	key    string // a field name, or "" for a list index
+	index  int
+}
+
+func (p *fieldPath) String() string {
+	if p == nil {
+		return ""
+	}
+	prefix := p.parent.String()
+	if p.key == "" {
+		return fmt.Sprintf("%s[%d]", prefix, p.index)
+	}
+	if prefix == "" {
+		return p.key
+	}
+	return prefix + "." + p.key
 }
 
 var (
@@ -131,7 +153,7 @@ func kindName(n *yaml.Node) string {
 	return "an unexpected node"
 }
 
-func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path *fieldPath) {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
@@ -158,7 +180,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, c := range n.Content {
-			d.decode(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			d.decode(c, s.Index(i), &fieldPath{parent: path, index: i})
 		}
 		v.Set(s)
 	case reflect.String:
@@ -244,7 +266,7 @@ func yamlName(f reflect.StructField) string {
 	return name
 }
 
-func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path *fieldPath) {
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n, path, "expected a mapping of fields, found "+kindName(n), "write 'field: value' lines")
 		return
@@ -253,10 +275,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
-		fpath := k.Value
-		if path != "" {
-			fpath = path + "." + k.Value
-		}
+		fpath := &fieldPath{parent: path, key: k.Value}
 		if k.Kind != yaml.ScalarNode {
 			d.errorf(k, path, "field names must be plain words", "")
 			continue
@@ -279,7 +298,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
-func (d *decoder) checkEnum(n *yaml.Node, v reflect.Value, path string) {
+func (d *decoder) checkEnum(n *yaml.Node, v reflect.Value, path *fieldPath) {
 	vals, ok := enumValues[v.Type().Name()]
 	if !ok {
 		return
