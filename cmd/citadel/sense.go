@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/citadel-city/citadel/internal/capture"
 	"github.com/citadel-city/citadel/internal/diag"
 	"github.com/citadel-city/citadel/internal/sense"
 	_ "github.com/citadel-city/citadel/internal/sense/analyzers/all" // protocol analyzers
@@ -22,9 +23,11 @@ func newSenseCmd() *cobra.Command {
 		maxFlows        int
 		learn           bool
 		baselinePath    string
+		iface           string
+		ports           []uint
 	)
 	cmd := &cobra.Command{
-		Use:   "sense --pcap FILE [--pcap FILE ...] --out DIR [--learn | --baseline FILE] [--json]",
+		Use:   "sense (--pcap FILE [--pcap FILE ...] | --iface IF [--port N]) --out DIR [--learn | --baseline FILE] [--json]",
 		Short: "Decode OT traffic (Modbus/TCP, DNP3) into Zeek-style logs and a passive inventory",
 		Long: `sense is Citadel's OT network sensor. It reads pcap or pcapng captures,
 reassembles TCP streams, decodes the industrial protocols it knows (Modbus/TCP on
@@ -44,19 +47,20 @@ port 502 and every analyzer registered with the sensor) and writes into DIR:
   baseline.json   with --learn: the learned baseline
 
 Logs are Zeek TSV (#fields/#types headers, "-" for unset) or, with --json, one
-JSON object per line. Like Zeek, packets with a bad IPv4 header checksum are
-dropped and reported in weird.log unless --ignore-checksums (Zeek's -C) is given.
+JSON object per line. Like Zeek, packets with a bad IPv4, TCP or UDP checksum are
+dropped and reported in weird.log unless --ignore-checksums (Zeek -C) is given.
 
 Exit codes: 0 ok, 1 failure, 2 bad input (unreadable or corrupt capture; the
 outputs for the packets before the damage are still written).`,
 		Example: `  citadel sense --pcap plant.pcap --out /tmp/sense
   citadel sense --pcap a.pcapng --pcap b.pcap --out out --json
   citadel sense --pcap normal-week.pcap --out base --learn
-  citadel sense --pcap today.pcap --out today --baseline base/baseline.json`,
+  citadel sense --pcap today.pcap --out today --baseline base/baseline.json
+  sudo citadel sense --iface eth1 --port 502 --out live`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(pcaps) == 0 {
-				return diag.Errorf("give at least one --pcap FILE")
+			if len(pcaps) == 0 && iface == "" {
+				return diag.Errorf("give at least one --pcap FILE, or --iface IF for a live capture")
 			}
 			if out == "" {
 				return diag.Errorf("give an output directory with --out DIR")
@@ -72,7 +76,34 @@ outputs for the packets before the damage are still written).`,
 				}
 				base = b
 			}
+			var sources []capture.Source
+			if iface != "" {
+				var filter []uint16
+				for _, p := range ports {
+					if p == 0 || p > 65535 {
+						return diag.Errorf("--port %d: not a port number", p)
+					}
+					filter = append(filter, uint16(p))
+				}
+				if len(filter) == 0 {
+					for _, a := range sense.Analyzers() {
+						for _, p := range a.Ports() {
+							filter = append(filter, p.Number)
+						}
+					}
+				}
+				live, err := capture.OpenLive(cmd.Context(), iface, filter)
+				if err != nil {
+					return err
+				}
+				defer live.Close()
+				sources = append(sources, live)
+				if !jsonOut {
+					fmt.Fprintf(cmd.ErrOrStderr(), "capturing on %s (ports %v); stop with Ctrl-C to write the outputs\n", iface, filter)
+				}
+			}
 			res, err := sense.Run(cmd.Context(), sense.Config{
+				Sources:  sources,
 				Pcaps:    pcaps,
 				OutDir:   out,
 				JSON:     jsonOut,
@@ -93,8 +124,10 @@ outputs for the packets before the damage are still written).`,
 	f.StringArrayVar(&pcaps, "pcap", nil, "capture file to read (pcap or pcapng); repeat for several")
 	f.StringVar(&out, "out", "", "output directory (created if missing)")
 	f.BoolVar(&jsonOut, "json", false, "write logs as JSON lines and print the summary as JSON")
-	f.BoolVarP(&ignoreChecksums, "ignore-checksums", "C", false, "do not drop packets with a bad IPv4 header checksum")
+	f.BoolVarP(&ignoreChecksums, "ignore-checksums", "C", false, "do not drop packets with a bad IPv4, TCP or UDP checksum (Zeek -C)")
 	f.IntVar(&maxFlows, "max-flows", sense.DefaultMaxFlows, "flow-table size; the least recently used flow is evicted beyond it")
+	f.StringVar(&iface, "iface", "", "capture live from this Linux interface (AF_PACKET, needs CAP_NET_RAW); outputs are written when stopped")
+	f.UintSliceVar(&ports, "port", nil, "with --iface: capture only these TCP/UDP ports (default: every analyzer's ports)")
 	f.BoolVar(&learn, "learn", false, "learn a baseline (talkers, functions, writers, value envelopes) into DIR/baseline.json")
 	f.StringVar(&baselinePath, "baseline", "", "detect deviations from this baseline.json (new talker, new function, new writer, value outside envelope)")
 	return cmd

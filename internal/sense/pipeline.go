@@ -201,7 +201,10 @@ func feed(ctx context.Context, eng *Engine, readers []*capture.Reader, sources [
 		var n uint64
 		for {
 			if n&0xfff == 0 && ctx.Err() != nil {
-				return inputErr, ctx.Err()
+				if _, file := src.(*capture.Reader); file {
+					return inputErr, ctx.Err()
+				}
+				break // a live source ends when the context does
 			}
 			e := src.Next(&p)
 			if e == io.EOF {
