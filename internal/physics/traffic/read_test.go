@@ -18,7 +18,7 @@ func gridDir(t testing.TB) string {
 
 func TestReadSharedNets(t *testing.T) {
 	for _, tc := range []struct {
-		path                           []string
+		path                            []string
 		edges, conns, tls, progs, juncs int
 	}{
 		{[]string{"traffic", "single-intersection", "inputs", "single-intersection.net.xml"}, 8, 12, 1, 1, 5},

@@ -199,9 +199,9 @@ func (p Plan) PhaseAt(t float64) (phase int, left float64) {
 // Switch is one interval during which a connection showed green, as
 // SUMO's SaveTLSSwitchTimes output writes it.
 type Switch struct {
-	TL, ProgramID   string
+	TL, ProgramID    string
 	FromLane, ToLane string
-	Begin, End      float64
+	Begin, End       float64
 }
 
 // GreenIntervals lists, for every connection the signal drives, each green
