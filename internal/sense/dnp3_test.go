@@ -464,6 +464,7 @@ func BenchmarkDNP3Analyzer(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(payloads)), "ns/packet")
 			b.ReportMetric(float64(b.N*len(payloads))/b.Elapsed().Seconds(), "packets/s")
+			b.ReportMetric(float64(len(payloads)), "packets/op")
 		})
 	}
 }
@@ -817,6 +818,7 @@ func BenchmarkPipelineDNP3(b *testing.B) {
 		packets += eng.Stats().Packets
 	}
 	b.ReportMetric(float64(packets)/b.Elapsed().Seconds(), "packets/s")
+	b.ReportMetric(float64(packets)/float64(b.N), "packets/op")
 }
 
 // zeekEventKinds are the Zeek DNP3 events the Zeek-events oracle compares

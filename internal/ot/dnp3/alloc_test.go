@@ -79,6 +79,7 @@ func BenchmarkDecode(b *testing.B) {
 				decodeAll(&s, &r, &f, wire)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(s.Stats.Frames-frames0), "ns/frame")
+			b.ReportMetric(float64(s.Stats.Frames-frames0)/float64(b.N), "frames/op")
 		})
 	}
 }

@@ -523,3 +523,39 @@ func TestAppendPointRoundTrip(t *testing.T) {
 		t.Errorf("AppendCROB = %x", got)
 	}
 }
+
+// crcBitwise is the textbook bit-at-a-time CRC-16/DNP, the reference for
+// the table-driven CRC.
+func crcBitwise(b []byte) uint16 {
+	var c uint16
+	for _, x := range b {
+		c ^= uint16(x)
+		for range 8 {
+			if c&1 != 0 {
+				c = c>>1 ^ 0xA6BC
+			} else {
+				c >>= 1
+			}
+		}
+	}
+	return ^c
+}
+
+func FuzzCRC(f *testing.F) {
+	f.Add([]byte("123456789"))
+	f.Add(unhex(f, frameRead))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := CRC(b), crcBitwise(b); got != want {
+			t.Fatalf("CRC(%x) = %#04x, bitwise %#04x", b, got, want)
+		}
+	})
+}
+
+func TestCRCLengths(t *testing.T) {
+	b := unhex(t, seedStatic)
+	for n := range len(b) {
+		if got, want := CRC(b[:n]), crcBitwise(b[:n]); got != want {
+			t.Fatalf("length %d: %#04x, want %#04x", n, got, want)
+		}
+	}
+}
