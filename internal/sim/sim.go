@@ -1,0 +1,394 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/citadel-city/citadel/internal/graph"
+)
+
+// Options configure a simulation.
+type Options struct {
+	Campaigns int64   // number of campaigns; must be positive
+	Seed      uint64  // campaign i draws from a PCG stream derived from (Seed, i)
+	Attacker  string  // policy name (see Attackers); "" means greedy
+	Workers   int     // goroutines; 0 means one per CPU
+	Shards    int     // shards per epoch (each run as a unit and merged); 0 means 1
+	Epoch     int64   // campaigns per epoch; 0 means Campaigns/50 clamped to [500, 10000]
+	Budget    float64 // attacker's time budget, hours; 0 means 720 (30 days)
+	Response  float64 // hours from detection to containment; 0 means 4, negative means 0 (instant)
+	Retries   int     // failed attempts allowed per edge beyond the first; 0 means 2, negative means none
+	Sigma     float64 // σ of the lognormal step time; 0 means 0.8
+	Fixes     []string
+	Sensors   []string // extra zones or conduits monitored, by id
+
+	Consequencer Consequencer // nil means Declared
+	Harm         Harm         // zero means DefaultHarm
+
+	// Decisions (Run only).
+	NoDecisions       bool  // skip fix ranking and sensor placement
+	FixCandidates     int   // fixes most used by successful campaigns added to the minimum cut; 0 means 10
+	SensorPicks       int   // sensors to place greedily; 0 means 3
+	DecisionCampaigns int64 // campaigns per re-simulation; 0 means min(Campaigns, 20000)
+
+	// Progress, when set, is called from the calling goroutine after every
+	// shard with the campaigns done and the total of the current phase.
+	Progress func(phase string, done, total int64)
+}
+
+func (o *Options) defaults() {
+	if o.Attacker == "" {
+		o.Attacker = "greedy"
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.Shards <= 0 {
+		o.Shards = 1
+	}
+	if o.Epoch <= 0 {
+		o.Epoch = min(max(o.Campaigns/50, 500), 10_000)
+	}
+	if o.Budget <= 0 {
+		o.Budget = 720
+	}
+	switch {
+	case o.Response == 0:
+		o.Response = 4
+	case o.Response < 0:
+		o.Response = 0
+	}
+	switch {
+	case o.Retries == 0:
+		o.Retries = 2
+	case o.Retries < 0:
+		o.Retries = 0
+	}
+	o.Retries = min(o.Retries, 200)
+	if o.Sigma <= 0 {
+		o.Sigma = 0.8
+	}
+	if o.Consequencer == nil {
+		o.Consequencer = Declared{}
+	}
+	if o.Harm == (Harm{}) {
+		o.Harm = DefaultHarm
+	}
+	if o.FixCandidates == 0 {
+		o.FixCandidates = 10
+	}
+	if o.SensorPicks == 0 {
+		o.SensorPicks = 3
+	}
+	if o.DecisionCampaigns <= 0 {
+		o.DecisionCampaigns = min(o.Campaigns, 20_000)
+	}
+}
+
+// Sim is one configured simulation: a graph, the fixes and sensors in
+// place, and a prepared attacker.
+type Sim struct {
+	g        *graph.Graph
+	opt      Options
+	env      *Env
+	plan     Plan
+	removed  []bool
+	sensors  Sensors
+	sites    []site
+	det      []float64
+	lnHours  []float64
+	instant  []bool
+	targetOf []int32 // node → target index, -1
+	objs     [][]int32
+	nbins    int
+}
+
+// New prepares a simulation of g. Bad options (no campaigns, unknown
+// attacker, fix or sensor ids, no reachable target) are bad-input errors.
+func New(g *graph.Graph, opt Options) (*Sim, error) {
+	if opt.Campaigns <= 0 {
+		return nil, badInputf("campaign count must be positive, got %d", opt.Campaigns)
+	}
+	opt.defaults()
+	reach := ReachableTargets(g)
+	if len(reach) == 0 {
+		return nil, badInputf("no target of %s can be reached from any entry point: nothing to simulate (check entry_points and targets)", cityName(g))
+	}
+	removed, err := removedBy(g, opt.Fixes)
+	if err != nil {
+		return nil, err
+	}
+	sensors, err := ModelSensors(g, opt.Sensors)
+	if err != nil {
+		return nil, err
+	}
+	return newSim(g, opt, reach, removed, sensors)
+}
+
+func cityName(g *graph.Graph) string {
+	if g.City.Name != "" {
+		return g.City.Name
+	}
+	return "the model"
+}
+
+func newSim(g *graph.Graph, opt Options, reach []int32, removed []bool, sensors Sensors) (*Sim, error) {
+	a, err := lookupAttacker(opt.Attacker)
+	if err != nil {
+		return nil, err
+	}
+	m := g.G.M()
+	s := &Sim{g: g, opt: opt, removed: removed, sensors: sensors, sites: edgeSites(g),
+		lnHours: make([]float64, m), instant: make([]bool, m), targetOf: make([]int32, g.G.N)}
+	s.det = detection(g, s.sites, sensors)
+	for e := range m {
+		s.lnHours[e] = math.Log(max(float64(g.Hours[e]), 1.0/60))
+		s.instant[e] = instantEdge(g, e)
+	}
+	for v := range s.targetOf {
+		s.targetOf[v] = -1
+	}
+	for t, v := range g.Targets {
+		s.targetOf[v] = int32(t)
+	}
+	s.env = &Env{Graph: g, Removed: removed, Detect: s.det, Retries: opt.Retries, Targets: reach}
+	if s.plan, err = a.Plan(s.env); err != nil {
+		return nil, fmt.Errorf("plan %s attacker: %w", a.Name(), err)
+	}
+	s.objs = s.plan.Objectives()
+	if len(s.objs) == 0 {
+		return nil, badInputf("attacker %s has no objective in this model", a.Name())
+	}
+	s.nbins = binOf(opt.Budget*2) + 1
+	return s, nil
+}
+
+// ReachableTargets returns the targets some path reaches from the attacker.
+func ReachableTargets(g *graph.Graph) []int32 {
+	w := make([]float64, g.G.M())
+	for e := range w {
+		w[e] = 1
+		if g.Prob[e] <= 0 {
+			w[e] = math.Inf(1)
+		}
+	}
+	tree := g.G.Dijkstra(w, nil, g.Source)
+	var out []int32
+	for t, v := range g.Targets {
+		if !math.IsInf(tree.Dist[v], 1) {
+			out = append(out, int32(t))
+		}
+	}
+	return out
+}
+
+// removedBy is the edge mask of the fixes with the given ids.
+func removedBy(g *graph.Graph, ids []string) ([]bool, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	removed := make([]bool, g.G.M())
+	var bad []string
+	for _, id := range ids {
+		f, ok := g.FixByID(id)
+		if !ok {
+			bad = append(bad, id)
+			continue
+		}
+		removed[g.Fixes[f].Edge] = true
+	}
+	if len(bad) > 0 {
+		return nil, badInputf("unknown fix %s: fix ids look like credentials:ASSET, mfa:ASSET, patch:ASSET, allowlist:ASSET, unbridge:ASSET:ZONE, unexpose:ENTRY:ASSET or close:CONDUIT; 'citadel assess --json' lists them", strings.Join(bad, ", "))
+	}
+	return removed, nil
+}
+
+// Time-to-impact histogram: bins 2 % wide from one minute.
+const (
+	binMin   = 1.0 / 60 // hours
+	binRatio = 1.02
+)
+
+var lnBinRatio = math.Log(binRatio)
+
+func binOf(hours float64) int {
+	if hours <= binMin {
+		return 0
+	}
+	return int(math.Log(hours/binMin) / lnBinRatio)
+}
+
+// binHours is the geometric middle of bin b, in hours.
+func binHours(b int) float64 { return binMin * math.Pow(binRatio, float64(b)+0.5) }
+
+// Run plays all the campaigns, epoch by epoch; within an epoch the
+// campaigns are split into shards, each run on all workers and merged.
+func (s *Sim) Run(ctx context.Context) (*Tally, error) {
+	return s.run(ctx, "simulate")
+}
+
+func (s *Sim) run(ctx context.Context, phase string) (*Tally, error) {
+	n := s.opt.Campaigns
+	total := s.newTally()
+	learner, _ := s.plan.(Learner)
+	ws := make([]*worker, s.opt.Workers)
+	for i := range ws {
+		ws[i] = &worker{sim: s, c: newCampaign(s), a: s.plan.NewActor()}
+	}
+	for lo := int64(0); lo < n; lo += s.opt.Epoch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+s.opt.Epoch, n)
+		epoch := s.newTally()
+		k := int64(s.opt.Shards)
+		for sh := range k {
+			a, b := lo+(hi-lo)*sh/k, lo+(hi-lo)*(sh+1)/k
+			if a == b {
+				continue
+			}
+			epoch.Merge(s.runShard(ws, a, b))
+			if s.opt.Progress != nil {
+				s.opt.Progress(phase, b, n)
+			}
+		}
+		if learner != nil {
+			learner.Learn(epoch.Attempts, epoch.Unseen)
+		}
+		total.Epochs = append(total.Epochs, EpochTally{Campaigns: epoch.Campaigns, Successes: epoch.Successes, DetectedBeforeImpact: epoch.DetectedBeforeImpact})
+		epoch.Epochs = nil
+		total.Merge(epoch)
+	}
+	return total, nil
+}
+
+// RunShard plays campaigns [lo, hi) with the attacker as it stands and
+// returns their tally. Shards of one epoch may run anywhere in any order;
+// their merged tallies are the same.
+func (s *Sim) RunShard(lo, hi int64) *Tally {
+	ws := make([]*worker, s.opt.Workers)
+	for i := range ws {
+		ws[i] = &worker{sim: s, c: newCampaign(s), a: s.plan.NewActor()}
+	}
+	return s.runShard(ws, lo, hi)
+}
+
+// chunk is the number of campaigns a worker takes at a time.
+const chunk = 256
+
+func (s *Sim) runShard(ws []*worker, lo, hi int64) *Tally {
+	var next atomic.Int64
+	next.Store(lo)
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		w.t = s.newTally()
+		wg.Go(func() {
+			for {
+				a := next.Add(chunk) - chunk
+				if a >= hi {
+					return
+				}
+				for i := a; i < min(a+chunk, hi); i++ {
+					w.campaign(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	out := s.newTally()
+	for _, w := range ws {
+		w.flush()
+		out.Merge(w.t)
+	}
+	return out
+}
+
+// worker plays campaigns with its own campaign state, actor and tally.
+type worker struct {
+	sim     *Sim
+	c       *Campaign
+	a       Actor
+	t       *Tally
+	effects map[string]*int64
+	key     []byte
+}
+
+func (w *worker) campaign(i int64) {
+	s := w.sim
+	c := w.c
+	oi := i % int64(len(s.objs))
+	obj := s.objs[oi]
+	out := c.run(i, obj, w.a, w.t.edges())
+	t := w.t
+	t.Campaigns++
+	t.ObjCampaigns[oi]++
+	success := out.remaining == 0
+	if success {
+		t.ObjSuccesses[oi]++
+	}
+	first := math.Inf(1)
+	for _, ti := range c.hit {
+		first = min(first, c.achieved[ti])
+	}
+	detected := !math.IsInf(out.detectedAt, 1)
+	if success {
+		t.Successes++
+		for _, e := range c.taken {
+			t.Used[e]++
+		}
+	}
+	if detected {
+		t.Detected++
+		if out.detectedAt < first {
+			t.DetectedBeforeImpact++
+		}
+	}
+	if out.contained {
+		t.Contained++
+	}
+	for _, ti := range obj {
+		tt := &t.Targets[ti]
+		tt.Campaigns++
+		at := c.achieved[ti]
+		if at >= 0 {
+			tt.Successes++
+			tt.Hist[min(binOf(at), s.nbins-1)]++
+		}
+		if detected {
+			tt.Detected++
+			if at < 0 || out.detectedAt < at {
+				tt.DetectedBeforeImpact++
+			}
+		}
+	}
+	if len(c.hit) > 0 {
+		slices.Sort(c.hit)
+		w.key = w.key[:0]
+		for _, ti := range c.hit {
+			w.key = appendEffect(w.key, int(ti))
+		}
+		if w.effects == nil {
+			w.effects = map[string]*int64{}
+		}
+		if p := w.effects[string(w.key)]; p != nil {
+			*p++
+		} else {
+			v := int64(1)
+			w.effects[string(w.key)] = &v
+		}
+	}
+}
+
+// flush moves the worker's effect counts into its tally.
+func (w *worker) flush() {
+	for k, p := range w.effects {
+		w.t.Effects[k] += *p
+	}
+	clear(w.effects)
+}
