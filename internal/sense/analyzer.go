@@ -164,6 +164,17 @@ type Output struct {
 	OnTransaction func(*Transaction)
 	// Weirds counts weird records by name.
 	Weirds map[string]int
+
+	scratch Transaction
+}
+
+// NewTransaction returns the Output's scratch transaction, reset, with its
+// Ops buffer kept: streams fill it and pass it to Transaction, so that a
+// flow does not need a buffer of its own.
+func (o *Output) NewTransaction() *Transaction {
+	ops := o.scratch.Ops[:0]
+	o.scratch = Transaction{Ops: ops}
+	return &o.scratch
 }
 
 // NewOutput returns an Output writing the given logs; weird may be nil.

@@ -57,7 +57,6 @@ func (a Analyzer) NewStream(f *sense.Flow, out *sense.Output) sense.Stream {
 	s := &stream{flow: f, out: out, log: out.Log("modbus"), onPDU: a.OnPDU}
 	s.dir[0] = dirHandler{s: s, orig: true}
 	s.dir[1] = dirHandler{s: s, orig: false}
-	s.tx.Ops = make([]sense.Op, 0, 128)
 	return s
 }
 
@@ -80,8 +79,8 @@ type pending struct {
 	value   uint16
 	orMask  uint16
 	nvals   int
-	vals    [maxWriteValues]uint16
-	bits    bool // vals hold coil bits (FC15)
+	vals    []uint16 // allocated on the first multiple write of the flow
+	bits    bool     // vals hold coil bits (FC15)
 	objID   uint8
 	decoded bool
 }
@@ -95,7 +94,6 @@ type stream struct {
 	meta   *sense.Meta
 	pdu    mb.PDU
 	pend   [maxPending]pending
-	tx     sense.Transaction
 	fmeta  *sense.Meta // meta of the ADU being handled
 	onPDU  func(PDUEvent)
 }
@@ -228,6 +226,12 @@ func (s *stream) request(h mb.Header, fc uint8, ok bool) {
 		return
 	}
 	switch fc {
+	case mb.WriteMultipleRegisters, mb.ReadWriteMultipleRegisters, mb.WriteMultipleCoils:
+		if p.vals == nil {
+			p.vals = make([]uint16, maxWriteValues)
+		}
+	}
+	switch fc {
 	case mb.WriteMultipleRegisters, mb.ReadWriteMultipleRegisters:
 		n := min(q.NumRegisters(), maxWriteValues)
 		for i := range n {
@@ -289,9 +293,9 @@ func (s *stream) response(h mb.Header, fc uint8, ok bool) {
 }
 
 func (s *stream) begin() *sense.Transaction {
-	ops := s.tx.Ops[:0]
-	s.tx = sense.Transaction{Proto: "modbus", Flow: s.flow, Ops: ops}
-	return &s.tx
+	tx := s.out.NewTransaction()
+	tx.Proto, tx.Flow = "modbus", s.flow
+	return tx
 }
 
 func (s *stream) emit(tx *sense.Transaction) {
