@@ -102,7 +102,7 @@ func (m *model) moveEmergency(evs []*evRun, sr []*sigRun, t, dt float64) {
 		}
 		cl := m.lanes[best]
 		ev.x += bestV * dt
-		if ev.x < cl.lane.Length {
+		if ev.x < cl.length {
 			continue
 		}
 		if ev.edge == len(ev.path)-1 {
@@ -118,7 +118,7 @@ func (m *model) moveEmergency(evs []*evRun, sr []*sigRun, t, dt float64) {
 			}
 		}
 		if !room {
-			ev.x = cl.lane.Length
+			ev.x = cl.length
 			continue
 		}
 		for _, cn := range m.conns[[2]int{e, next}] {

@@ -92,6 +92,7 @@ type cellLane struct {
 	edge    int
 	ncell   int
 	cellLen float64
+	length  float64 // lane plus junction crossing, m
 	vf, w   float64 // free-flow and backward wave speeds, m/s
 	vfr     float64 // vf·dt / cellLen (≤ 1)
 	wr      float64 // w·dt / cellLen
@@ -133,7 +134,6 @@ type model struct {
 	segPos   []int // segment → position in route
 	segLanes [][]int
 	sigs     []*Signal
-	sigJunc  []string
 	out      [][]int // edge → successor edges (for routing)
 	conns    map[[2]int][]*Connection
 }
@@ -183,11 +183,14 @@ func compile(sc *Scenario) (*model, error) {
 				return nil, diag.Errorf("lane %s: speed %.2f m/s is too low for a saturation flow of %.0f veh/h at jam spacing %.1f m", ln.ID, vf, m.p.SatFlow, m.p.JamSpacing)
 			}
 			w := q / (kj - kc)
-			nc := int(math.Floor(ln.Length / (vf * dt)))
+			// The lane carries its vehicles across the junction too: add the
+			// mean length of the internal lanes its connections use.
+			length := ln.Length + m.meanVia(ln)
+			nc := int(math.Floor(length / (vf * dt)))
 			if nc < 1 {
 				nc = 1
 			}
-			cl := &cellLane{lane: ln, edge: ei, ncell: nc, cellLen: ln.Length / float64(nc), vf: vf, w: w}
+			cl := &cellLane{lane: ln, edge: ei, ncell: nc, cellLen: length / float64(nc), length: length, vf: vf, w: w}
 			cl.vfr = math.Min(1, vf*dt/cl.cellLen)
 			cl.wr = math.Min(1, w*dt/cl.cellLen)
 			cl.q = q * dt
@@ -256,6 +259,22 @@ func compile(sc *Scenario) (*model, error) {
 		}
 	}
 	return m, nil
+}
+
+// meanVia is the mean internal-lane length of the connections leaving ln.
+func (m *model) meanVia(ln *Lane) float64 {
+	var sum float64
+	var k int
+	for _, c := range m.net.Connections {
+		if c.From == ln.Edge.ID && c.FromLane == ln.Index && c.ViaLength > 0 {
+			sum += c.ViaLength
+			k++
+		}
+	}
+	if k == 0 {
+		return 0
+	}
+	return sum / float64(k)
 }
 
 func indexOfInt(s []int, v int) int {

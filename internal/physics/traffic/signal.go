@@ -13,8 +13,9 @@ type Signal struct {
 	ID    string
 	Logic *TLLogic        // the program as loaded (the last one for this id)
 	Links [][]*Connection // connections driven by each link index
-	// Conflict[a][b] is true when links a and b may never show green
-	// together: their paths cross or merge and neither yields to the other.
+	// Conflict[a][b] is true when the paths of links a and b cross or
+	// merge (SUMO's foes matrix): they may show green together only when
+	// one is a minor green 'g' that yields to the other.
 	Conflict [][]bool
 	// Yield[a][b] is true when a, shown as a minor green 'g', must give way
 	// to b (SUMO's response matrix).
@@ -47,11 +48,8 @@ func (n *Net) Signals() []*Signal {
 				for _, ca := range s.Links[a] {
 					for _, cb := range s.Links[b] {
 						foe, yield := n.foes(ca, cb)
-						yieldBack := false
-						if foe {
-							_, yieldBack = n.foes(cb, ca)
-						}
-						if foe && !yield && !yieldBack {
+						foeBack, _ := n.foes(cb, ca)
+						if foe || foeBack {
 							s.Conflict[a][b] = true
 						}
 						if yield {

@@ -406,7 +406,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 				}
 			}
 			if ql := float64(qcells) * cl.cellLen; ql > maxQ[li].Meters {
-				maxQ[li] = LaneQueue{Lane: cl.lane.ID, Meters: ql, Time: t + dt, Length: cl.lane.Length}
+				maxQ[li] = LaneQueue{Lane: cl.lane.ID, Meters: ql, Time: t + dt, Length: cl.length}
 			}
 			spilled[li] = qcells == cl.ncell && cl.n[0] > 0.8*cl.jam
 			if spilled[li] {
