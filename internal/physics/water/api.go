@@ -2,6 +2,7 @@ package water
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 
@@ -274,4 +275,61 @@ func (r *Results) LinkSeries(id, quantity string) ([]float64, error) {
 		}
 	}
 	return out, nil
+}
+
+// QualityDeficit is the time a junction's water quality spent below a
+// threshold (e.g. a chlorine residual below the safe level).
+type QualityDeficit struct {
+	Node        string  `json:"node"`
+	HoursBelow  float64 `json:"hours_below"`
+	Min         float64 `json:"min"`
+	DemandShare float64 `json:"demand_share"`
+}
+
+// QualityBelow lists the junctions whose quality (network quality units)
+// fell below threshold at some reporting period while they had demand, worst
+// first, and the share of base demand they serve. It needs a chemical
+// quality analysis; for other modes it returns an error.
+func (r *Results) QualityBelow(threshold float64) ([]QualityDeficit, float64, error) {
+	net := r.Net
+	if net.Options.Quality != QualChem {
+		return nil, 0, diag.Errorf("the network has no chemical quality analysis (quality %v)", net.Options.Quality)
+	}
+	dt := float64(net.Options.ReportStep) / 3600
+	total := 0.0
+	base := make([]float64, len(net.Nodes))
+	for i, n := range net.Nodes {
+		for _, d := range n.Demands {
+			if d.Base > 0 {
+				base[i] += d.Base
+			}
+		}
+		total += base[i]
+	}
+	var out []QualityDeficit
+	share := 0.0
+	for i, n := range net.Nodes {
+		if n.Kind != Junction {
+			continue
+		}
+		qd := QualityDeficit{Node: n.ID, Min: math.Inf(1)}
+		for _, sn := range r.Periods {
+			if sn.Demand[i] <= 0 {
+				continue
+			}
+			if c := sn.Quality[i]; c < threshold {
+				qd.HoursBelow += dt
+				qd.Min = math.Min(qd.Min, c)
+			}
+		}
+		if qd.HoursBelow > 0 {
+			if total > 0 {
+				qd.DemandShare = base[i] / total
+			}
+			share += qd.DemandShare
+			out = append(out, qd)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].HoursBelow > out[b].HoursBelow })
+	return out, share, nil
 }

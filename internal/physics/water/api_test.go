@@ -134,3 +134,41 @@ func TestSetLinkSettingAndErrors(t *testing.T) {
 		t.Fatalf("pump speed %g, want 0.8", set[0])
 	}
 }
+
+func TestChlorineBoosterAttack(t *testing.T) {
+	net := loadNet1(t)
+	base, err := Run(context.Background(), net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, share0, err := base.QualityBelow(0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Water leaves the source at 0.1 mg/L instead of 1.0 mg/L (a dosing
+	// attack at the treatment plant): the residual falls below 0.2 mg/L.
+	atk := net.Clone()
+	for _, n := range atk.Nodes {
+		n.InitQual = 0.1
+	}
+	res, err := Run(context.Background(), atk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	below, share, err := res.QualityBelow(0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if share <= share0 || len(below) == 0 {
+		t.Fatalf("share below 0.2 mg/L: %g attacked vs %g baseline", share, share0)
+	}
+	age := net.Clone()
+	age.Options.Quality = QualAge
+	r2, err := Run(context.Background(), age)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r2.QualityBelow(1); err == nil {
+		t.Fatal("QualityBelow accepted an age analysis")
+	}
+}
