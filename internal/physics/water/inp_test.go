@@ -2,6 +2,7 @@ package water
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,4 +132,42 @@ func FuzzParse(f *testing.F) {
 		// A parsed network must simulate or fail cleanly, never panic.
 		_, _ = Run(context.Background(), net)
 	})
+}
+
+func TestDemandCategories(t *testing.T) {
+	inp := `[JUNCTIONS]
+ J1 0 999 ;replaced by [DEMANDS]
+ J2 0 5
+[RESERVOIRS]
+ R 100
+[PIPES]
+ P1 R J1 100 12 100
+ P2 J1 J2 100 12 100
+[DEMANDS]
+ J1 10 PA ;residential
+ J1 20    ;commercial, default pattern 1
+[PATTERNS]
+ 1  2
+ PA 3
+[END]
+`
+	net, err := Parse("d.inp", strings.NewReader(inp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := net.Node("J1").Demands; len(d) != 2 || d[0].Base != 10 || d[1].Base != 20 {
+		t.Fatalf("J1 demands %+v", d)
+	}
+	res, err := Run(context.Background(), net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn := res.Periods[0]
+	// 10·3 + 20·2 at J1; J2 uses the default pattern "1": 5·2.
+	if got := sn.Demand[net.NodeIndex("J1")]; math.Abs(got-70) > 1e-4 {
+		t.Fatalf("J1 demand %g, want 70", got)
+	}
+	if got := sn.Demand[net.NodeIndex("J2")]; math.Abs(got-10) > 1e-4 {
+		t.Fatalf("J2 demand %g, want 10", got)
+	}
 }
