@@ -183,6 +183,9 @@ func (s *dnp3Stream) frame(m *Meta, d *dnp3Dir) {
 		s.transportWeird(m, err)
 	}
 	if done {
+		if len(frag) > dnp3.TypicalMaxFragment {
+			s.out.Weird(s.flow, m, "dnp3_oversized_fragment", "")
+		}
 		s.fragment(m, h, frag)
 	}
 }

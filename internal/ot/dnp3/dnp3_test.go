@@ -323,8 +323,10 @@ func TestFragment(t *testing.T) {
 		{"short response", "C0 81 00", nil, ErrShort},
 		{"bad range", "C0 01 01 02 00 05 01", []string{"Read(0x01) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00"}, ErrRange},
 		{"reserved qualifier", "C0 01 01 02 0A", []string{"Read(0x01) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00"}, ErrQualifier},
-		{"count beyond fragment", "C0 81 00 00 1E 01 00 00 05 01 00 00 00 00", []string{"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()"}, ErrShort},
-		{"unknown object with data", "C0 81 00 00 63 01 00 00 00 AA", []string{"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()"}, ErrUnknownObject},
+		{"count beyond fragment", "C0 81 00 00 1E 01 00 00 05 01 00 00 00 00", []string{"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()",
+			"g30v1, 1-Byte Start/Stop, start: 0 stop: 5", "[0] - flags: 0x01 value: 0"}, ErrShort},
+		{"unknown object with data", "C0 81 00 00 63 01 00 00 00 AA", []string{"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()",
+			"g99v1, 1-Byte Start/Stop, start: 0 stop: 0"}, ErrUnknownObject},
 		{"truncated header", "C0 01 01", []string{"Read(0x01) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00"}, ErrShort},
 	}
 	for _, tt := range tests {

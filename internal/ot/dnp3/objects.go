@@ -114,7 +114,10 @@ func (r *ObjectReader) Err() error { return r.err }
 func (r *ObjectReader) Offset() int { return r.off }
 
 // Next decodes the next object header into h. It returns false at the end
-// of the objects or on error (see Err).
+// of the objects or on error (see Err). A header whose objects do not fit
+// in the fragment, or whose object size is unknown, is still returned, with
+// the rest of the fragment as Data; Err then reports ErrShort or
+// ErrUnknownObject and the following call returns false.
 func (r *ObjectReader) Next(h *ObjectHeader) bool {
 	if r.err != nil || r.off >= len(r.b) {
 		return false
@@ -192,7 +195,13 @@ func (r *ObjectReader) Next(h *ObjectHeader) bool {
 	}
 	size, err := dataSize(h, b[n:])
 	if err != nil {
-		return r.fail(err)
+		// Deliver the header with what is left of the fragment, so that
+		// callers see what was announced (a "max points" attack, an
+		// unknown object); the next call reports the error.
+		h.Data = b[n:]
+		r.off = len(r.b)
+		r.err = err
+		return true
 	}
 	h.Data = b[n : n+size]
 	r.off += size

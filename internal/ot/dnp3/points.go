@@ -362,7 +362,11 @@ func (r *PointReader) Next(p *Point) bool {
 	if l.kind == KindAttribute && pc < 4 && len(b) >= 2 {
 		size = 2 + int(b[1])
 	}
-	if size == 0 && pc < 4 || size > len(b) {
+	if size == 0 && pc < 4 && l.kind != KindAttribute {
+		r.err = ErrUnknownObject
+		return false
+	}
+	if size > len(b) {
 		r.err = ErrShort
 		return false
 	}

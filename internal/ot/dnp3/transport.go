@@ -6,9 +6,14 @@ const (
 	TransportFIR = 0x40
 )
 
-// DefaultMaxFragment is the default reassembly limit: the common DNP3
-// maximum fragment size.
-const DefaultMaxFragment = 2048
+// DefaultMaxFragment is the default reassembly limit. Devices commonly
+// accept fragments of at most 2048 bytes (TypicalMaxFragment); the limit is
+// eight times that so that oversized fragments, an overflow or evasion
+// attempt, are still decoded and can be reported.
+const DefaultMaxFragment = 16384
+
+// TypicalMaxFragment is the usual device limit on fragment size.
+const TypicalMaxFragment = 2048
 
 // reassemblySlots bounds the (source, destination) pairs tracked per
 // Reassembler; the least recently used pair is evicted.
@@ -35,7 +40,7 @@ type ReassemblyStats struct {
 // Reassembler joins transport segments into application fragments for one
 // direction of a connection, separately for each (source, destination)
 // link-address pair. Memory is bounded: at most a few pairs, each with a
-// buffer of at most MaxFragment bytes, allocated once on first use.
+// buffer that grows on demand up to MaxFragment bytes.
 type Reassembler struct {
 	// MaxFragment is the largest fragment accepted; 0 means
 	// DefaultMaxFragment.
@@ -121,7 +126,8 @@ func (r *Reassembler) Add(src, dst uint16, seg []byte) (frag []byte, done bool, 
 			err = ErrTransportAbandoned
 		}
 		if s.buf == nil {
-			s.buf = make([]byte, 0, max)
+			// Grown by append up to max only when fragments need it.
+			s.buf = make([]byte, 0, min(max, TypicalMaxFragment))
 		}
 		s.buf = append(s.buf[:0], payload...)
 		s.active, s.seq = true, seq
