@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/bits"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/citadel-city/citadel/internal/diag"
@@ -50,6 +51,10 @@ type Source interface {
 // maxBlock bounds a pcap record or pcapng block, so that a corrupt length
 // cannot make the reader allocate without limit.
 const maxBlock = 16 << 20
+
+// maxPacket is the largest packet tools write without a larger snap length
+// (libpcap's and Wireshark's 262144).
+const maxPacket = 262144
 
 // Reader reads a pcap or pcapng stream.
 type Reader struct {
@@ -161,13 +166,22 @@ func (r *Reader) read(n int) ([]byte, error) {
 		r.off += int64(n)
 		return b, nil
 	}
-	if cap(r.big) < n {
-		r.big = make([]byte, n)
+	// Grow with the data actually read, so that a corrupt length near the
+	// end of a file does not allocate megabytes for nothing.
+	b := r.big[:0]
+	for len(b) < n {
+		k := min(n-len(b), 1<<20)
+		b = slices.Grow(b, k)
+		m, err := io.ReadFull(r.br, b[len(b):len(b)+k])
+		b = b[:len(b)+m]
+		r.off += int64(m)
+		if err != nil {
+			r.big = b
+			return b, err
+		}
 	}
-	b := r.big[:n]
-	m, err := io.ReadFull(r.br, b)
-	r.off += int64(m)
-	return b[:m], err
+	r.big = b
+	return b, nil
 }
 
 // Next reads the next packet into p.
@@ -186,8 +200,8 @@ func (r *Reader) Next(p *Packet) error {
 	frac := r.order.Uint32(hdr[4:])
 	caplen := r.order.Uint32(hdr[8:])
 	origlen := r.order.Uint32(hdr[12:])
-	if caplen > maxBlock {
-		return r.errf(r.n+1, "record length %d at offset %d is absurd", caplen, r.off-16)
+	if caplen > maxPacket && caplen > r.snaplen || caplen > maxBlock {
+		return r.errf(r.n+1, "record length %d at offset %d is absurd (snap length %d)", caplen, r.off-16, r.snaplen)
 	}
 	data, err := r.read(int(caplen))
 	if err != nil {
