@@ -112,6 +112,15 @@ func (a *adaptiveActor) Begin(c *Campaign) {
 }
 
 func (a *adaptiveActor) Choose(c *Campaign) int32 {
+	if c.Replan {
+		c.Replan = false
+		for _, e := range c.Exhausted {
+			a.w[e] = math.Inf(1) // restored by the next Begin: it is in last
+		}
+		for _, t := range c.Objective {
+			distanceTo(a.g, a.w, a.g.Targets[t], a.dist[t], &a.h)
+		}
+	}
 	return chooseNearest(c, a.g, a.w, a.dist, false, false)
 }
 

@@ -195,23 +195,64 @@ type staticPlan struct {
 }
 
 func (p *staticPlan) Objectives() [][]int32 { return p.objectives }
-func (p *staticPlan) NewActor() Actor {
-	return &distActor{g: p.env.Graph, w: p.w, dist: p.dist, staged: p.staged}
+func (p *staticPlan) NewActor() Actor       { return newDistActor(p, p.staged) }
+
+func newDistActor(p *staticPlan, staged bool) *distActor {
+	g := p.env.Graph
+	a := &distActor{g: g, w: p.w, shared: p.dist, dist: p.dist, staged: staged,
+		own: make([][]float64, len(g.Targets)), wl: append([]float64(nil), p.w...)}
+	for _, t := range p.env.Targets {
+		a.own[t] = make([]float64, g.G.N)
+	}
+	return a
 }
 
 // distActor picks the frontier edge that minimises the edge's weight plus
 // the distance from its head to the nearest target not yet achieved; the
 // staged variant first minimises the kill-chain stage.
+//
+// Distances are shared by all campaigns until an edge is exhausted by
+// failures; the actor then replans on its own copy without the exhausted
+// edges, so that it does not take steps that only lead back to them.
 type distActor struct {
 	g      *graph.Graph
 	w      []float64
-	dist   [][]float64
+	shared [][]float64
+	dist   [][]float64 // shared, or own after a replan
 	staged bool
+	own    [][]float64
+	wl     []float64 // w with this campaign's exhausted edges at +Inf
+	dirty  []int32
+	h      nodeHeap
 }
 
-func (a *distActor) Begin(*Campaign) {}
+func (a *distActor) Begin(*Campaign) {
+	for _, e := range a.dirty {
+		a.wl[e] = a.w[e]
+	}
+	a.dirty = a.dirty[:0]
+	a.dist = a.shared
+}
+
+// replan recomputes the distances without the exhausted edges.
+func (a *distActor) replan(c *Campaign) {
+	c.Replan = false
+	for _, e := range c.Exhausted {
+		if !math.IsInf(a.wl[e], 1) {
+			a.wl[e] = math.Inf(1)
+			a.dirty = append(a.dirty, e)
+		}
+	}
+	for _, t := range c.Objective {
+		distanceTo(a.g, a.wl, a.g.Targets[t], a.own[t], &a.h)
+	}
+	a.dist = a.own
+}
 
 func (a *distActor) Choose(c *Campaign) int32 {
+	if c.Replan {
+		a.replan(c)
+	}
 	return chooseNearest(c, a.g, a.w, a.dist, a.staged, false)
 }
 
@@ -285,14 +326,15 @@ func (coordinated) Plan(env *Env) (Plan, error) {
 
 type coordPlan struct{ staticPlan }
 
-func (p *coordPlan) NewActor() Actor {
-	return &coordActor{distActor{g: p.env.Graph, w: p.w, dist: p.dist}}
-}
+func (p *coordPlan) NewActor() Actor { return &coordActor{newDistActor(&p.staticPlan, false)} }
 
-type coordActor struct{ distActor }
+type coordActor struct{ *distActor }
 
 func (a *coordActor) Choose(c *Campaign) int32 {
 	g := a.g
+	if c.Replan {
+		a.replan(c)
+	}
 	// Ready: every remaining target has an impact edge out of a held node.
 	ready := true
 	for _, t := range c.Objective {

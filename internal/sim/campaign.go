@@ -33,6 +33,10 @@ type Campaign struct {
 	achieved []float64 // per target: time achieved, or -1
 	inObj    []bool    // per target: part of the objective
 	hit      []int32   // targets achieved, in order
+	// Exhausted lists the edges that failed beyond their retries in this
+	// campaign; Replan is set when one is added, for actors to clear.
+	Exhausted []int32
+	Replan    bool
 }
 
 func newCampaign(s *Sim) *Campaign {
@@ -79,6 +83,8 @@ func (c *Campaign) reset(i int64, obj []int32) {
 		c.inObj[t] = true
 	}
 	c.hit = c.hit[:0]
+	c.Exhausted = c.Exhausted[:0]
+	c.Replan = false
 	c.frontier = c.frontier[:0]
 	c.taken = c.taken[:0]
 	c.Time = 0
@@ -221,6 +227,10 @@ func (c *Campaign) run(i int64, obj []int32, a Actor, et *edgeTally) outcome {
 		}
 		if c.tries[e] < math.MaxUint8 {
 			c.tries[e]++
+		}
+		if int(c.tries[e]) == s.opt.Retries+1 {
+			c.Exhausted = append(c.Exhausted, e)
+			c.Replan = true
 		}
 	}
 	return out
