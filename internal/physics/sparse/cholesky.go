@@ -120,6 +120,7 @@ type NotPositiveDefiniteError struct {
 	Pivot float64
 }
 
+// Error describes the failing pivot.
 func (e *NotPositiveDefiniteError) Error() string {
 	return fmt.Sprintf("sparse: matrix not positive definite (pivot %g at row %d)", e.Pivot, e.Row)
 }

@@ -510,6 +510,7 @@ type UnsolvableError struct {
 	Node string
 }
 
+// Error describes the failure and where.
 func (e *UnsolvableError) Error() string {
 	return fmt.Sprintf("%s: cannot solve the network equations (ill-conditioned at node %s; is it cut off from every tank and reservoir?)", clock(e.Time), e.Node)
 }

@@ -10,6 +10,7 @@ const (
 	Tank
 )
 
+// String returns EPANET's name of the kind.
 func (k NodeKind) String() string {
 	return [...]string{"JUNCTION", "RESERVOIR", "TANK"}[k]
 }
@@ -33,6 +34,7 @@ const (
 
 var linkKindNames = [...]string{"CVPIPE", "PIPE", "PUMP", "PRV", "PSV", "PBV", "FCV", "TCV", "GPV", "PCV"}
 
+// String returns EPANET's name of the kind.
 func (k LinkKind) String() string { return linkKindNames[k] }
 
 // IsValve reports whether k is one of the valve kinds.
@@ -55,6 +57,7 @@ const (
 
 var statusNames = [...]string{"XHEAD", "TEMPCLOSED", "CLOSED", "OPEN", "ACTIVE", "XFLOW", "XFCV", "XPRESSURE"}
 
+// String returns the status name.
 func (s Status) String() string {
 	if s >= 0 && int(s) < len(statusNames) {
 		return statusNames[s]
@@ -208,6 +211,7 @@ const (
 
 var flowUnitNames = [...]string{"CFS", "GPM", "MGD", "IMGD", "AFD", "LPS", "LPM", "MLD", "CMH", "CMD", "CMS"}
 
+// String returns the unit as written in [OPTIONS].
 func (u FlowUnits) String() string { return flowUnitNames[u] }
 
 // SI reports whether the unit belongs to the metric system.
@@ -228,6 +232,7 @@ const (
 	ChezyManning
 )
 
+// String returns the formula as written in [OPTIONS].
 func (f HeadlossFormula) String() string { return [...]string{"H-W", "D-W", "C-M"}[f] }
 
 // QualityMode is the kind of water quality analysis.
@@ -241,6 +246,7 @@ const (
 	QualTrace
 )
 
+// String returns the mode name.
 func (q QualityMode) String() string { return [...]string{"NONE", "CHEMICAL", "AGE", "TRACE"}[q] }
 
 // PressureUnits is the unit of reported pressure.
