@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -203,5 +204,45 @@ func TestAggregatesAgainstSUMO(t *testing.T) {
 			}
 			t.Logf("halting (mean over the run): ctm %.1f, sumo %.1f (not checked: a cell averages stopped and creeping cars)", res.MeanHalting, want.meanHalting)
 		})
+	}
+}
+
+// TestSUMOEngine runs the single-intersection reference scenario through
+// SUMO over TraCI when sumo is installed: with the same seed it must
+// reproduce the reference statistics exactly.
+func TestSUMOEngine(t *testing.T) {
+	if _, err := exec.LookPath("sumo"); err != nil {
+		t.Skip("sumo not installed (Debian package sumo)")
+	}
+	if testing.Short() {
+		t.Skip("starts SUMO")
+	}
+	c := sumoCases()[0]
+	n, r, ref := c.load(t)
+	want := readSUMOStats(t, ref)
+	res, err := SUMO{}.Run(context.Background(), &Scenario{Net: n, Routes: r, Duration: 3600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Inserted != want.inserted || res.Arrived != want.arrived || res.Waiting != want.waiting || math.Abs(res.MeanTravelTime-want.duration) > 0.005 {
+		t.Errorf("sumo engine: inserted %v arrived %v waiting %v duration %v; reference %+v", res.Inserted, res.Arrived, res.Waiting, res.MeanTravelTime, want)
+	}
+	// An all-red attack through TraCI must cost something.
+	a, _ := ParseAttack("all-red:600-900")
+	att, err := SUMO{}.Run(context.Background(), &Scenario{Net: n, Routes: r, Duration: 1200, Attacks: []Attack{a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at660, at900 float64
+	for _, s := range att.Series {
+		switch s.T {
+		case 720:
+			at660 = s.Arrived
+		case 900:
+			at900 = s.Arrived
+		}
+	}
+	if at900-at660 > 0 {
+		t.Errorf("sumo: %v vehicles arrived during all-red 720..900 s", at900-at660)
 	}
 }

@@ -44,6 +44,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	row("mean depart delay", "s", func(x *Result) float64 { return x.MeanDepartDelay })
 	row("delay in the network", "veh·h", func(x *Result) float64 { return x.DelayVehHours })
 	row("delay waiting to enter", "veh·h", func(x *Result) float64 { return x.DepartDelayVehHours })
+	if res.Engine != "ctm" {
+		b.WriteString("queues, spillback, gridlock and emergency trips are measured by the ctm engine only\n")
+		return writeMMU(w, &b, res)
+	}
 	row("spillback", "lane·s", func(x *Result) float64 { return x.SpillbackLaneSeconds })
 	if len(res.MaxQueue) > 0 {
 		b.WriteString("longest queues:\n")
@@ -62,14 +66,6 @@ func (r *Report) WriteText(w io.Writer) error {
 	} else {
 		b.WriteString("no gridlock\n")
 	}
-	for _, m := range res.MMUTrips {
-		until := "end of run"
-		if !math.IsInf(m.Until, 1) {
-			until = fmt.Sprintf("%.0f s", m.Until)
-		}
-		fmt.Fprintf(&b, "conflict monitor: signal %s to all-red flash at %.0f s until %s (%d conflicting pairs, e.g. links %d and %d)\n",
-			m.Signal, m.Time, until, m.Pairs, m.LinkA, m.LinkB)
-	}
 	for i, e := range res.Emergency {
 		st := "arrived"
 		if !e.Arrived {
@@ -80,6 +76,19 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "; baseline %.0f s", r.Baseline.Emergency[i].TravelTime)
 		}
 		b.WriteString("\n")
+	}
+	return writeMMU(w, &b, res)
+}
+
+// writeMMU adds the conflict monitor's trips and writes b to w.
+func writeMMU(w io.Writer, b *strings.Builder, res *Result) error {
+	for _, m := range res.MMUTrips {
+		until := "end of run"
+		if !math.IsInf(m.Until, 1) {
+			until = fmt.Sprintf("%.0f s", m.Until)
+		}
+		fmt.Fprintf(b, "conflict monitor: signal %s to all-red flash at %.0f s until %s (%d conflicting pairs, e.g. links %d and %d)\n",
+			m.Signal, m.Time, until, m.Pairs, m.LinkA, m.LinkB)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
