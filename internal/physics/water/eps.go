@@ -302,11 +302,22 @@ type Solution struct {
 
 // PumpEnergy is the energy use of one pump over the run.
 type PumpEnergy struct {
-	Link        string
-	HoursOnline float64
-	KWh         float64
-	PeakKW      float64
-	Cost        float64
+	Link        string  `json:"link"`
+	HoursOnline float64 `json:"hours_online"`
+	KWh         float64 `json:"kwh"`
+	PeakKW      float64 `json:"peak_kw"`
+	Cost        float64 `json:"cost"`
+	// EPANET's energy report: percent of the time online, average
+	// efficiency (%), energy per unit volume pumped (kWh per million
+	// gallons for US units, per m³ for SI), average kW while online and
+	// cost per day.
+	Utilization   float64 `json:"utilization_pct"`
+	AvgEfficiency float64 `json:"avg_efficiency_pct"`
+	KWhPerVolume  float64 `json:"kwh_per_unit_volume"`
+	AvgKW         float64 `json:"avg_kw"`
+	CostPerDay    float64 `json:"cost_per_day"`
+
+	effSum, kwPerFlowSum float64
 }
 
 // RunOptions tune a run.
@@ -444,6 +455,7 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 			rtime += m.rstep
 		}
 	}
+	m.finishEnergy(energy, dur)
 	res.Energy = energy
 	return res, nil
 }
@@ -548,7 +560,9 @@ func (sim *Simulator) addEnergy(e []PumpEnergy, hstep int64, snapshot bool) {
 		} else {
 			c *= f0
 		}
-		kw := sim.pumpPower(k)
+		kw, eff := sim.pumpPower(k)
+		e[i].effSum += eff * dt
+		e[i].kwPerFlowSum += kw / math.Max(qZero, math.Abs(s.Q[k])) * dt
 		e[i].HoursOnline += dt
 		e[i].KWh += kw * dt
 		e[i].PeakKW = math.Max(e[i].PeakKW, kw)
@@ -556,8 +570,8 @@ func (sim *Simulator) addEnergy(e []PumpEnergy, hstep int64, snapshot bool) {
 	}
 }
 
-// pumpPower is the power (kW) drawn by pump link k.
-func (sim *Simulator) pumpPower(k int) float64 {
+// pumpPower is the power (kW) drawn by pump link k and its efficiency.
+func (sim *Simulator) pumpPower(k int) (kw, eff float64) {
 	m, s := sim.m, sim.s
 	l := &m.links[k]
 	q := math.Abs(s.Q[k])
@@ -570,7 +584,30 @@ func (sim *Simulator) pumpPower(k int) float64 {
 		e = 100 - (100-e)*math.Pow(1/s.K[k], 0.1)
 	}
 	e = math.Max(1, math.Min(e, 100)) / 100
-	return dh * q * m.spgrav / 8.814 / e * kwPerHP
+	return dh * q * m.spgrav / 8.814 / e * kwPerHP, e
+}
+
+// finishEnergy computes EPANET's energy report from the sums over a run of
+// dur seconds.
+func (m *model) finishEnergy(e []PumpEnergy, dur int64) {
+	hdur := float64(dur) / 3600
+	if dur == 0 {
+		hdur = 1
+	}
+	perVol := 1e6 / 448.831 / 60 // kW per cfs → kWh per million gallons
+	if m.net.Options.Flow.SI() {
+		perVol = 1000 / 28.317 / 3600 // → kWh per m³
+	}
+	for i := range e {
+		t := e[i].HoursOnline
+		e[i].Utilization = t / hdur * 100
+		if t > 0 {
+			e[i].AvgEfficiency = e[i].effSum / t * 100
+			e[i].KWhPerVolume = e[i].kwPerFlowSum / t * perVol
+			e[i].AvgKW = e[i].KWh / t
+		}
+		e[i].CostPerDay = e[i].Cost * 24 / hdur
+	}
 }
 
 // f32 rounds to float32, as EPANET stores results.

@@ -230,6 +230,7 @@ func compareReference(t *testing.T, name, dir string, res *Results) {
 	check("setting", &set)
 	check("quality", &qual)
 	check("link quality", &lqual)
+	compareEnergy(t, dir, res)
 	if statusMismatch > 0 {
 		if why, ok := gaps["status"]; ok {
 			t.Logf("SKIPPED %s status (%d mismatches, first %s): %s", name, statusMismatch, statusWhere, why)
@@ -396,4 +397,40 @@ func abs64(x int64) int64 {
 		return -x
 	}
 	return x
+}
+
+// compareEnergy checks EPANET's pump energy report (ref/pumps_energy.csv)
+// to 0.1 % (or 1e-3 absolute).
+func compareEnergy(t *testing.T, dir string, res *Results) {
+	f, err := os.Open(filepath.Join(dir, "ref", "pumps_energy.csv"))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLink := map[string]PumpEnergy{}
+	for _, e := range res.Energy {
+		byLink[e.Link] = e
+	}
+	worst := 0.0
+	for _, rec := range recs[1:] {
+		e, ok := byLink[rec[0]]
+		if !ok {
+			t.Errorf("no energy for pump %s", rec[0])
+			continue
+		}
+		got := []float64{e.Utilization, e.AvgEfficiency, e.KWhPerVolume, e.AvgKW, e.PeakKW, e.CostPerDay}
+		for j, g := range got {
+			w, _ := strconv.ParseFloat(rec[1+j], 64)
+			d := math.Abs(g - w)
+			worst = math.Max(worst, d/math.Max(1, math.Abs(w)))
+			if d > math.Max(1e-3, 1e-3*math.Abs(w)) {
+				t.Errorf("pump %s %s: got %g, EPANET %g", rec[0], recs[0][1+j], g, w)
+			}
+		}
+	}
+	t.Logf("pump energy: %d pumps, worst relative error %.2e", len(recs)-1, worst)
 }
