@@ -217,7 +217,7 @@ type Fragment struct {
 	Objects []byte
 }
 
-// Objects returns a reader over the fragment's object headers.
+// ObjectReader returns a reader over the fragment's object headers.
 func (f *Fragment) ObjectReader() ObjectReader {
 	return ObjectReader{b: f.Objects, fc: f.Func}
 }
