@@ -327,6 +327,11 @@ func TestFragment(t *testing.T) {
 			"g30v1, 1-Byte Start/Stop, start: 0 stop: 5", "[0] - flags: 0x01 value: 0"}, ErrShort},
 		{"unknown object with data", "C0 81 00 00 63 01 00 00 00 AA", []string{"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()",
 			"g99v1, 1-Byte Start/Stop, start: 0 stop: 0"}, ErrUnknownObject},
+		{"huge attribute count, truncated", "C0 81 00 00 00 F0 09 FF FF FF FF 01", []string{"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()",
+			"g0v240, 4-Byte Count, count: 4294967295"}, ErrShort},
+		{"huge packed count, truncated", "C0 81 00 00 01 01 09 FF FF FF FF 01", []string{"Response(0x81) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00 IIN()",
+			"g1v1, 4-Byte Count, count: 4294967295", "[0] - value: 1", "[1] - value: 0", "[2] - value: 0", "[3] - value: 0",
+			"[4] - value: 0", "[5] - value: 0", "[6] - value: 0", "[7] - value: 0"}, ErrShort},
 		{"truncated header", "C0 01 01", []string{"Read(0x01) fir: 1 fin: 1 con: 0 uns: 0 seq: 0x00"}, ErrShort},
 	}
 	for _, tt := range tests {

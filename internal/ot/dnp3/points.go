@@ -359,10 +359,17 @@ func (r *PointReader) Next(p *Point) bool {
 		size = int(readUint(b, ps))
 	}
 	b = b[ps:]
-	if l.kind == KindAttribute && pc < 4 && len(b) >= 2 {
+	if l.kind == KindAttribute && pc < 4 {
+		// Device attribute: data type, length, value.
+		if len(b) < 2 {
+			r.err = ErrShort
+			return false
+		}
 		size = 2 + int(b[1])
 	}
-	if size == 0 && pc < 4 && l.kind != KindAttribute {
+	// Every object consumes at least one byte (its size prefix or its
+	// data), so a huge count cannot spin on empty objects.
+	if size == 0 && pc < 4 {
 		r.err = ErrUnknownObject
 		return false
 	}
