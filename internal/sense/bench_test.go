@@ -20,7 +20,8 @@ import (
 // capture (ct-samples Plant1, 15,387 packets, checksums ignored so every
 // packet is decoded): pcap parsing, layers, flow table, reassembly, Modbus
 // framing and decoding, request/response pairing, modbus.log and weird.log
-// rows (to io.Discard) and the passive inventory. It reports packets/s.
+// rows (to io.Discard), the passive inventory and the stateless detection
+// rules. It reports packets/s.
 func BenchmarkPipelineModbus(b *testing.B) {
 	// SENSE_BENCH_PCAP overrides the capture (bench/sense.sh passes the
 	// 1M-packet one it builds).
@@ -66,7 +67,8 @@ func runOnce(b *testing.B, data []byte) uint64 {
 	mlog := sense.NewLogWriter(io.Discard, modbus.Schema, sense.TSV, t0)
 	out := sense.NewOutput(weird, mlog)
 	inv := sense.NewInventory()
-	out.OnTransaction = inv.Add
+	det := sense.NewDetector(nil, sense.NewAlertWriter(io.Discard))
+	out.OnTransaction = func(tx *sense.Transaction) { inv.Add(tx); det.Observe(tx) }
 	eng := sense.NewEngine(sense.EngineConfig{Analyzers: []sense.Analyzer{modbus.Analyzer{}}, IgnoreChecksums: true}, out)
 	var p capture.Packet
 	for {

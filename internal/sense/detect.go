@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/citadel-city/citadel/internal/diag"
@@ -174,49 +176,160 @@ func (b *Baseline) Learn(tx *Transaction) {
 type window struct {
 	start    time.Time
 	n        int
-	distinct map[string]bool
+	distinct map[uint64]struct{}
 	fired    time.Time
 }
 
-func (w *window) add(ts time.Time, span time.Duration, item string) int {
+// add counts one event at ts; with distinct set it returns the number of
+// distinct items in the window, else the number of events.
+func (w *window) add(ts time.Time, span time.Duration, item uint64, distinct bool) int {
 	if ts.Sub(w.start) > span || ts.Before(w.start) {
 		w.start, w.n = ts, 0
 		clear(w.distinct)
 	}
 	w.n++
-	if item != "" {
+	if distinct {
 		if w.distinct == nil {
-			w.distinct = map[string]bool{}
+			w.distinct = map[uint64]struct{}{}
 		}
-		w.distinct[item] = true
+		w.distinct[item] = struct{}{}
 		return len(w.distinct)
 	}
 	return w.n
+}
+
+// Rules with windows.
+const (
+	ruleSweep uint8 = iota + 1
+	ruleAddr
+	ruleIdent
+	ruleStorm
+	ruleToggle
+	ruleEnvelope
+)
+
+// winKey identifies the window of a rule; unused fields stay zero.
+type winKey struct {
+	rule    uint8
+	proto   string
+	client  netip.Addr
+	server  netip.Addr
+	station uint32
+	point   string
 }
 
 // maxWindows bounds the state of the windowed rules; it is cleared when
 // full (an attacker spraying addresses cannot grow it without limit).
 const maxWindows = 1 << 16
 
+type talkKey struct {
+	proto  string
+	client netip.Addr
+	server netip.AddrPort
+}
+
+type fnKey struct {
+	proto   string
+	server  netip.Addr
+	station uint32
+	fn      string
+}
+
+type ptKey struct {
+	proto   string
+	server  netip.Addr
+	station uint32
+	kind    PointKind
+	index   uint32
+}
+
+type ptIdx struct {
+	writers map[netip.Addr]bool
+	pb      *PointBaseline
+}
+
 // Detector turns transactions into alerts: stateless rules always, and
-// deviations from a baseline when one is given.
+// deviations from a baseline when one is given. It allocates nothing per
+// transaction unless an alert fires.
 type Detector struct {
 	base  *Baseline
 	out   *AlertWriter
-	wins  map[string]*window
+	wins  map[winKey]*window
 	once  map[string]bool
 	count map[int]int
+	// Indexes of base with typed keys.
+	talkers map[talkKey]bool
+	fns     map[fnKey]bool
+	pts     map[ptKey]*ptIdx
+	fnList  map[string][]string // "proto server station" → functions, for messages
+	last    map[ptKey]float64   // last state written to each coil/relay
 }
 
 // NewDetector returns a detector writing to out; base may be nil.
 func NewDetector(base *Baseline, out *AlertWriter) *Detector {
-	return &Detector{base: base, out: out, wins: map[string]*window{}, once: map[string]bool{}, count: map[int]int{}}
+	d := &Detector{base: base, out: out, wins: map[winKey]*window{}, once: map[string]bool{}, count: map[int]int{}, last: map[ptKey]float64{}}
+	if base != nil {
+		d.index(base)
+	}
+	return d
+}
+
+// index turns the baseline's string keys into typed ones; keys that do not
+// parse are ignored.
+func (d *Detector) index(b *Baseline) {
+	d.talkers, d.fns, d.pts, d.fnList = map[talkKey]bool{}, map[fnKey]bool{}, map[ptKey]*ptIdx{}, map[string][]string{}
+	for k := range b.Talkers {
+		f := strings.Fields(k)
+		if len(f) != 4 {
+			continue
+		}
+		c, err1 := netip.ParseAddr(f[1])
+		s, err2 := netip.ParseAddrPort(f[3])
+		if err1 == nil && err2 == nil {
+			d.talkers[talkKey{f[0], c, s}] = true
+		}
+	}
+	for k, fns := range b.Functions {
+		f := strings.Fields(k)
+		if len(f) != 3 {
+			continue
+		}
+		srv, err1 := netip.ParseAddr(f[1])
+		st, err2 := strconv.ParseUint(f[2], 10, 32)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		for fn := range fns {
+			d.fns[fnKey{f[0], srv, uint32(st), fn}] = true
+			d.fnList[k] = append(d.fnList[k], fn)
+		}
+		slices.Sort(d.fnList[k])
+	}
+	for k, pb := range b.Points {
+		f := strings.Fields(k)
+		if len(f) != 5 {
+			continue
+		}
+		srv, err1 := netip.ParseAddr(f[1])
+		st, err2 := strconv.ParseUint(f[2], 10, 32)
+		ix, err3 := strconv.ParseUint(f[4], 10, 32)
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		pi := &ptIdx{writers: map[netip.Addr]bool{}, pb: pb}
+		for w := range pb.Writers {
+			if a, err := netip.ParseAddr(w); err == nil {
+				pi.writers[a] = true
+			}
+		}
+		d.pts[ptKey{f[0], srv, uint32(st), PointKind(f[3]), uint32(ix)}] = pi
+	}
 }
 
 // Counts returns the number of alerts per signature id.
 func (d *Detector) Counts() map[int]int { return d.count }
 
-func (d *Detector) win(key string) *window {
+func (d *Detector) win(key winKey) *window {
 	w := d.wins[key]
 	if w == nil {
 		if len(d.wins) >= maxWindows {
@@ -275,34 +388,47 @@ func (d *Detector) fire(tx *Transaction, sid, sev int, tech, sig, expected, obse
 	d.out.Write(a)
 }
 
+// ready reports whether a windowed rule may fire again.
+func ready(w *window, ts time.Time) bool {
+	return w.fired.IsZero() || ts.Sub(w.fired) >= RealertAfter || ts.Before(w.fired)
+}
+
+// addrID folds an address and a station into one distinct-item id.
+func addrID(a netip.Addr, station uint32) uint64 {
+	b := a.As16()
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h ^ uint64(station)<<1
+}
+
 func isToggle(k PointKind) bool { return k == Coil || k == BinaryOutput }
 
 // Observe runs every rule on one transaction.
 func (d *Detector) Observe(tx *Transaction) {
-	client := tx.Flow.Orig.Addr().String()
-	server := tx.Flow.Resp.Addr().String()
-	d.stateless(tx, client, server)
+	d.stateless(tx)
 	if d.base != nil {
-		d.deviations(tx, client)
+		d.deviations(tx)
 	}
 }
 
-func (d *Detector) stateless(tx *Transaction, client, server string) {
+func (d *Detector) stateless(tx *Transaction) {
+	client, server := tx.Flow.Orig.Addr(), tx.Flow.Resp.Addr()
 	if tx.HasRequest {
 		// Station sweeps: one client addressing many unit ids/addresses.
-		st := strconv.FormatUint(uint64(tx.Station), 10)
-		if w := d.win("sweep " + tx.Proto + " " + client + " " + server); w.add(tx.TS, SweepWindow, st) >= SweepStations {
+		if w := d.win(winKey{rule: ruleSweep, proto: tx.Proto, client: client, server: server}); w.add(tx.TS, SweepWindow, uint64(tx.Station), true) >= SweepStations && ready(w, tx.TS) {
 			d.fire(tx, SIDStationSweep, 2, "T0846", "OT "+tx.Proto+" station sweep", fmt.Sprintf("< %d stations per %v", SweepStations, SweepWindow),
 				fmt.Sprintf("%d stations addressed by %s", len(w.distinct), client), w, "")
 		}
 		if tx.HasAddr {
-			if w := d.win("addr " + tx.Proto + " " + client + " " + server + " " + st); w.add(tx.TS, AddrSweepWindow, strconv.FormatUint(uint64(tx.Addr), 10)) >= AddrSweepCount {
+			if w := d.win(winKey{rule: ruleAddr, proto: tx.Proto, client: client, server: server, station: tx.Station}); w.add(tx.TS, AddrSweepWindow, uint64(tx.Addr), true) >= AddrSweepCount && ready(w, tx.TS) {
 				d.fire(tx, SIDAddressSweep, 2, "T0861", "OT point address sweep", fmt.Sprintf("< %d start addresses per %v", AddrSweepCount, AddrSweepWindow),
 					fmt.Sprintf("%d start addresses requested by %s", len(w.distinct), client), w, "")
 			}
 		}
 		if tx.Proto == "modbus" && (tx.Func == 43 || tx.Func == 17) {
-			if w := d.win("ident " + client); w.add(tx.TS, IdentWindow, server+"/"+st) >= IdentTargets {
+			if w := d.win(winKey{rule: ruleIdent, client: client}); w.add(tx.TS, IdentWindow, addrID(server, tx.Station), true) >= IdentTargets && ready(w, tx.TS) {
 				d.fire(tx, SIDIdentEnum, 2, "T0888", "OT device identification enumeration", fmt.Sprintf("< %d targets per %v", IdentTargets, IdentWindow),
 					fmt.Sprintf("%d stations asked for identification by %s", len(w.distinct), client), w, "")
 			}
@@ -312,27 +438,38 @@ func (d *Detector) stateless(tx *Transaction, client, server string) {
 		d.fire(tx, SIDBroadcastWrite, 1, "T0855", "OT broadcast write", "no broadcast writes", "write to broadcast station "+strconv.FormatUint(uint64(tx.Station), 10), nil, "")
 	}
 	if tx.Exception != "" {
-		if w := d.win("storm " + server); w.add(tx.TS, StormWindow, "") >= StormCount {
+		if w := d.win(winKey{rule: ruleStorm, server: server}); w.add(tx.TS, StormWindow, 0, false) >= StormCount && ready(w, tx.TS) {
 			d.fire(tx, SIDExceptionStorm, 2, "T0814", "OT exception storm", fmt.Sprintf("< %d exceptions per %v", StormCount, StormWindow),
 				fmt.Sprintf("%d exceptions from %s", w.n, server), w, "")
 		}
 	}
-	toggles := 0
+	// Mass switching: state changes (not repeated writes of the same
+	// state, which is normal polling) of many distinct coils or relays by
+	// one client in a short window; a heartbeat bit toggling on one point
+	// does not count more than once.
+	var w *window
+	n := 0
 	for i := range tx.Ops {
-		if tx.Ops[i].Write && isToggle(tx.Ops[i].Kind) {
-			toggles++
+		op := &tx.Ops[i]
+		if !op.Write || !op.HasValue || !isToggle(op.Kind) || tx.Exception != "" {
+			continue
+		}
+		k := ptKey{tx.Proto, server, tx.Station, op.Kind, op.Index}
+		last, seen := d.last[k]
+		if !seen && len(d.last) >= maxWindows {
+			clear(d.last)
+		}
+		d.last[k] = op.Value
+		if seen && last != op.Value {
+			if w == nil {
+				w = d.win(winKey{rule: ruleToggle, client: client})
+			}
+			n = w.add(tx.TS, ToggleWindow, addrID(server, tx.Station)^uint64(op.Index)<<32^uint64(len(op.Kind)), true)
 		}
 	}
-	if toggles > 0 {
-		w := d.win("toggle " + client)
-		n := 0
-		for range toggles {
-			n = w.add(tx.TS, ToggleWindow, "")
-		}
-		if n >= ToggleCount {
-			d.fire(tx, SIDMassToggle, 1, "T0806", "OT mass toggling of coils/relays", fmt.Sprintf("< %d switching operations per %v", ToggleCount, ToggleWindow),
-				fmt.Sprintf("%d switching operations by %s", n, client), w, "")
-		}
+	if w != nil && n >= ToggleCount && ready(w, tx.TS) {
+		d.fire(tx, SIDMassToggle, 1, "T0806", "OT mass toggling of coils/relays", fmt.Sprintf("< %d points switched per %v", ToggleCount, ToggleWindow),
+			fmt.Sprintf("%d points switched by %s", n, client), w, "")
 	}
 	switch tx.FuncName {
 	case "COLD_RESTART", "WARM_RESTART":
@@ -348,24 +485,19 @@ func (d *Detector) stateless(tx *Transaction, client, server string) {
 	}
 }
 
-func (d *Detector) deviations(tx *Transaction, client string) {
-	b := d.base
-	tk := talkerKey(tx)
-	if !b.Talkers[tk] {
+func (d *Detector) deviations(tx *Transaction) {
+	client, server := tx.Flow.Orig.Addr(), tx.Flow.Resp.Addr()
+	if !d.talkers[talkKey{tx.Proto, client, tx.Flow.Resp}] {
+		tk := talkerKey(tx)
 		d.fire(tx, SIDNewTalker, 2, "T0886", "OT new talker", "only learned talkers", tk, nil, "talker "+tk)
 	}
-	sk := stationKeyOf(tx)
-	if tx.HasRequest && !b.Functions[sk][tx.FuncName] {
+	if tx.HasRequest && !d.fns[fnKey{tx.Proto, server, tx.Station, tx.FuncName}] {
 		tech := "T0861"
 		if tx.Write {
 			tech = "T0855"
 		}
-		fs := make([]string, 0, len(b.Functions[sk]))
-		for f := range b.Functions[sk] {
-			fs = append(fs, f)
-		}
-		slices.Sort(fs)
-		d.fire(tx, SIDNewFunction, 2, tech, "OT function never used on this station", fmt.Sprint(fs), tx.FuncName, nil, "func "+sk+" "+tx.FuncName)
+		sk := stationKeyOf(tx)
+		d.fire(tx, SIDNewFunction, 2, tech, "OT function never used on this station", fmt.Sprint(d.fnList[sk]), tx.FuncName, nil, "func "+sk+" "+tx.FuncName)
 	}
 	if tx.Exception != "" {
 		return
@@ -375,24 +507,26 @@ func (d *Detector) deviations(tx *Transaction, client string) {
 		if !op.Write {
 			continue
 		}
-		pk := pointKey(sk, op)
-		p := b.Points[pk]
-		if p == nil || !p.Writers[client] {
+		p := d.pts[ptKey{tx.Proto, server, tx.Station, op.Kind, op.Index}]
+		if p == nil || !p.writers[client] {
+			pk := pointKey(stationKeyOf(tx), op)
 			exp := "no writes"
-			if p != nil && len(p.Writers) > 0 {
-				ws := make([]string, 0, len(p.Writers))
-				for w := range p.Writers {
-					ws = append(ws, w)
+			if p != nil && len(p.writers) > 0 {
+				ws := make([]string, 0, len(p.writers))
+				for w := range p.writers {
+					ws = append(ws, w.String())
 				}
 				slices.Sort(ws)
 				exp = fmt.Sprint("writers ", ws)
 			}
-			d.fire(tx, SIDNewWriter, 1, "T0855", "OT write from a host that never wrote this point", exp, client+" wrote "+pk, nil, "writer "+client+" "+pk)
+			d.fire(tx, SIDNewWriter, 1, "T0855", "OT write from a host that never wrote this point", exp, client.String()+" wrote "+pk, nil, "writer "+client.String()+" "+pk)
 			continue
 		}
-		if op.HasValue && p.HasValue && (op.Value < p.Min || op.Value > p.Max) {
+		if pb := p.pb; op.HasValue && pb.HasValue && (op.Value < pb.Min || op.Value > pb.Max) {
+			pk := pointKey(stationKeyOf(tx), op)
 			d.fire(tx, SIDOutOfEnvelope, 1, "T0836", "OT value outside the learned envelope",
-				fmt.Sprintf("%s in [%g, %g]", pk, p.Min, p.Max), fmt.Sprintf("%g", op.Value), d.win("envelope "+pk), "")
+				fmt.Sprintf("%s in [%g, %g]", pk, pb.Min, pb.Max), fmt.Sprintf("%g", op.Value), d.win(winKey{rule: ruleEnvelope, point: pk}), "")
+
 		}
 	}
 }

@@ -3,6 +3,7 @@ package sense_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -121,7 +122,8 @@ func TestLearnThenDetect(t *testing.T) {
 func TestStatelessRules(t *testing.T) {
 	t0 := time.Unix(1700000000, 0)
 	var pairs [][2]string
-	// 25 coil toggles in 2.5 s: mass toggling.
+	// A heartbeat coil toggled 25 times is normal; 25 distinct coils
+	// switched on then off within a few seconds is mass toggling.
 	for i := range 25 {
 		v := "ff00"
 		if i%2 == 1 {
@@ -129,10 +131,20 @@ func TestStatelessRules(t *testing.T) {
 		}
 		pairs = append(pairs, [2]string{"00010000000601050010" + v, "00010000000601050010" + v})
 	}
-	toggles := session(t, "10.0.0.1:40000", t0, 100*time.Millisecond, pairs...)
-	_, alerts := runDetect(t, toggles, false, nil)
+	_, alerts := runDetect(t, session(t, "10.0.0.1:40000", t0, 100*time.Millisecond, pairs...), false, nil)
+	if len(alerts) != 0 {
+		t.Errorf("heartbeat toggling: %v", techniques(alerts))
+	}
+	pairs = nil
+	for _, v := range []string{"ff00", "0000"} {
+		for c := range 25 {
+			adu := fmt.Sprintf("0001000000060105%04x%s", 0x20+c, v)
+			pairs = append(pairs, [2]string{adu, adu})
+		}
+	}
+	_, alerts = runDetect(t, session(t, "10.0.0.1:40000", t0, 50*time.Millisecond, pairs...), false, nil)
 	if got := techniques(alerts); strings.Join(got, ",") != "T0806 OT mass toggling of coils/relays" {
-		t.Errorf("toggling: %v", got)
+		t.Errorf("mass toggling: %v", got)
 	}
 	// A unit-id sweep with exceptions and identification requests.
 	pairs = nil

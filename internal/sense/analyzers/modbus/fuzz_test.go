@@ -95,7 +95,8 @@ func FuzzPipeline(f *testing.F) {
 }
 
 // TestNoAllocsPerPacket checks the steady-state hot path: once a flow
-// exists, a request and its response cost no allocation end to end.
+// exists, a request and its response cost no allocation end to end
+// (decoding, logs, inventory and every detection rule with a baseline).
 func TestNoAllocsPerPacket(t *testing.T) {
 	req := []byte{0, 1, 0, 0, 0, 6, 1, 3, 0, 0x64, 0, 2}
 	resp := []byte{0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 0xff, 0, 0x14}
@@ -104,7 +105,8 @@ func TestNoAllocsPerPacket(t *testing.T) {
 	mlog := sense.NewLogWriter(io.Discard, modbus.Schema, sense.TSV, t0)
 	out := sense.NewOutput(weird, mlog)
 	inv := sense.NewInventory()
-	out.OnTransaction = inv.Add
+	base := sense.NewBaseline()
+	out.OnTransaction = func(tx *sense.Transaction) { inv.Add(tx); base.Learn(tx) }
 	eng := sense.NewEngine(sense.EngineConfig{Analyzers: []sense.Analyzer{modbus.Analyzer{}}}, out)
 	cseq, sseq := uint32(100), uint32(500)
 	p := capture.Packet{LinkType: capture.LinkEthernet, TS: time.Unix(1700000000, 0)}
@@ -124,6 +126,10 @@ func TestNoAllocsPerPacket(t *testing.T) {
 		send(true, req)
 		send(false, resp)
 	}
+	// Then detect against the learned baseline, every rule on.
+	alerts := sense.NewAlertWriter(io.Discard)
+	det := sense.NewDetector(base, alerts)
+	out.OnTransaction = func(tx *sense.Transaction) { inv.Add(tx); det.Observe(tx) }
 	frames := [][]byte{segment(true, 0, 0x18, req), segment(false, 0, 0x18, resp)}
 	allocs := testing.AllocsPerRun(500, func() {
 		for i, fr := range frames {
@@ -142,6 +148,9 @@ func TestNoAllocsPerPacket(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per request/response, want 0", allocs)
+	}
+	if alerts.Count() != 0 {
+		t.Errorf("%d alerts on learned traffic", alerts.Count())
 	}
 	if got := mlog.Rows(); got < 1000 {
 		t.Errorf("only %d modbus.log rows: the packets were not decoded", got)
