@@ -173,7 +173,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 		// Demand.
 		for c, com := range m.coms {
 			for _, f := range com.flows {
-				lo, hi := math.Max(t, f.Begin), math.Min(t+dt, f.End)
+				lo, hi := max(t, f.Begin), min(t+dt, f.End)
 				if hi > lo {
 					a := f.VehPerSecond() * (hi - lo)
 					queue[c] += a
@@ -190,8 +190,8 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 		// Sending and receiving.
 		for _, cl := range m.lanes {
 			for i := range cl.ncell {
-				cl.s[i] = math.Min(cl.n[i]*cl.vfr, cl.q)
-				cl.r[i] = math.Max(0, math.Min(cl.q, cl.wr*(cl.jam-cl.n[i])))
+				cl.s[i] = min(cl.n[i]*cl.vfr, cl.q)
+				cl.r[i] = max(0, min(cl.q, cl.wr*(cl.jam-cl.n[i])))
 			}
 		}
 		for _, s := range sr {
@@ -223,7 +223,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 				}
 				switch {
 				case mv.sig >= 0 && sr[mv.sig].flash:
-					capq = math.Min(capq, dt/(m.p.StopHeadway*math.Max(1, float64(sr[mv.sig].activeApp))))
+					capq = min(capq, dt/(m.p.StopHeadway*max(1, float64(sr[mv.sig].activeApp))))
 				case mv.sig >= 0:
 					st := sr[mv.sig].state
 					c := byte('r')
@@ -233,14 +233,14 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 					if !Green(c) {
 						blocked = true
 					} else if c == 'g' || c == 's' {
-						capq = math.Min(capq, cl.q*m.p.MinorFactor)
+						capq = min(capq, cl.q*m.p.MinorFactor)
 					}
 				case mv.minor:
-					capq = math.Min(capq, cl.q*m.p.MinorFactor)
+					capq = min(capq, cl.q*m.p.MinorFactor)
 				}
 			}
 			if !blocked {
-				send[li] = math.Min(cl.s[L], capq)
+				send[li] = min(cl.s[L], capq)
 			}
 		}
 		for i := range req {
@@ -293,7 +293,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 					continue
 				}
 				for _, tl := range mv.targets {
-					th = math.Min(th, phi[tl])
+					th = min(th, phi[tl])
 				}
 			}
 			theta[li] = th
@@ -301,7 +301,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 		// Internal flows.
 		for _, cl := range m.lanes {
 			for i := 0; i < cl.ncell-1; i++ {
-				cl.y[i] = math.Min(cl.s[i], cl.r[i+1])
+				cl.y[i] = min(cl.s[i], cl.r[i+1])
 			}
 		}
 		// Apply: node outflows first (they read the pre-step composition of
@@ -435,7 +435,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 			}
 		}
 		m.moveEmergency(evs, sr, t, dt)
-		if (k+1)%int(math.Max(1, math.Round(SampleEvery/dt))) == 0 || k == steps-1 {
+		if (k+1)%int(max(1, math.Round(SampleEvery/dt))) == 0 || k == steps-1 {
 			res.Series = append(res.Series, Sample{T: t + dt, Running: running, Halting: halting, Waiting: waiting, Arrived: exited})
 		}
 		res.Running = running
@@ -450,7 +450,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 		res.MeanDepartDelay = ddSum / entered
 	}
 	res.VehicleHours = vht / 3600
-	res.DelayVehHours = math.Max(0, vht-ffTime) / 3600
+	res.DelayVehHours = max(0, vht-ffTime) / 3600
 	res.DepartDelayVehHours = queueTime / 3600
 	res.MeanRunning = runSum / float64(steps)
 	res.MeanHalting = haltSum / float64(steps)
