@@ -353,7 +353,7 @@ func (m *model) buildCommodities() error {
 			m.segCom = append(m.segCom, len(m.coms))
 			m.segPos = append(m.segPos, p)
 			ln := m.edges[e].Lanes[0]
-			c.fflow += ln.Length / ln.Speed
+			c.fflow += (ln.Length + m.meanVia(ln)) / ln.Speed
 			c.rtLen += ln.Length
 		}
 		m.coms = append(m.coms, c)

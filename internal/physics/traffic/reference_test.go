@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -244,5 +245,64 @@ func TestSUMOEngine(t *testing.T) {
 	}
 	if at900-at660 > 0 {
 		t.Errorf("sumo: %v vehicles arrived during all-red 720..900 s", at900-at660)
+	}
+}
+
+// TestPerRouteAgainstSUMO compares each route's finished trips and mean
+// travel time with SUMO's tripinfo output (vehicle ids are FLOW.N).
+func TestPerRouteAgainstSUMO(t *testing.T) {
+	for _, c := range sumoCases() {
+		t.Run(c.label, func(t *testing.T) {
+			n, r, ref := c.load(t)
+			var doc struct {
+				Trips []struct {
+					ID       string  `xml:"id,attr"`
+					Duration float64 `xml:"duration,attr"`
+				} `xml:"tripinfo"`
+			}
+			if err := xml.Unmarshal(gunzip(t, filepath.Join(ref, "tripinfo.xml.gz")), &doc); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(context.Background(), &Scenario{Net: n, Routes: r, Duration: 3600})
+			if err != nil {
+				t.Fatal(err)
+			}
+			flowRoute := map[string]int{}
+			for i, rs := range res.Routes {
+				for _, f := range rs.Flows {
+					flowRoute[f] = i
+				}
+			}
+			cnt := make([]float64, len(res.Routes))
+			dur := make([]float64, len(res.Routes))
+			for _, tr := range doc.Trips {
+				f, _, _ := strings.Cut(tr.ID, ".")
+				i, ok := flowRoute[f]
+				if !ok {
+					t.Fatalf("tripinfo vehicle %q of unknown flow", tr.ID)
+				}
+				cnt[i]++
+				dur[i] += tr.Duration
+			}
+			var sumAbs, sumRef, ttErr float64
+			for i, rs := range res.Routes {
+				if cnt[i] > 0 {
+					dur[i] /= cnt[i]
+				}
+				t.Logf("%-10s arrived ctm %7.1f sumo %5.0f   travel time ctm %6.1f sumo %6.1f s (free flow %.1f s)", rs.Route, rs.Arrived, cnt[i], rs.MeanTravelTime, dur[i], rs.FreeFlow)
+				sumAbs += math.Abs(rs.Arrived - cnt[i])
+				sumRef += cnt[i]
+				ttErr += math.Abs(rs.MeanTravelTime-dur[i]) * cnt[i]
+			}
+			wape := sumAbs / sumRef
+			ttMAE := ttErr / sumRef
+			t.Logf("arrivals per route: weighted absolute percentage error %.1f%%; travel time per route: trip-weighted mean absolute error %.1f s", 100*wape, ttMAE)
+			if wape > 0.08 {
+				t.Errorf("arrivals per route differ by %.1f%% (> 8%%)", 100*wape)
+			}
+			if ttMAE > 40 {
+				t.Errorf("travel times per route differ by %.1f s on average (> 40 s)", ttMAE)
+			}
+		})
 	}
 }

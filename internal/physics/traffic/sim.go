@@ -45,7 +45,19 @@ type Result struct {
 	MMUTrips  []MMUTrip         `json:"mmu_trips,omitempty"`
 	Emergency []EmergencyResult `json:"emergency,omitempty"`
 
-	Series []Sample `json:"series,omitempty"`
+	Routes []RouteStats `json:"routes,omitempty"`
+	Series []Sample     `json:"series,omitempty"`
+}
+
+// RouteStats is one route's (or origin-destination flow's) share.
+type RouteStats struct {
+	Route          string   `json:"route"`
+	Flows          []string `json:"flows"`
+	Loaded         float64  `json:"loaded"`
+	Inserted       float64  `json:"inserted"`
+	Arrived        float64  `json:"arrived"`
+	MeanTravelTime float64  `json:"mean_travel_time_s"`
+	FreeFlow       float64  `json:"free_flow_s"`
 }
 
 // LaneQueue is a lane's longest queue during the run.
@@ -130,6 +142,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 	loadCum := make([][]float64, ncom)
 	entCum := make([][]float64, ncom)
 	var entered, exited, ttSum, ddSum, loadTot float64
+	ttC := make([]float64, ncom)
 	exitedC := make([]float64, ncom)
 	enteredC := make([]float64, ncom)
 	loadedC := make([]float64, ncom)
@@ -322,7 +335,9 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 				cl.nc[L][j] -= a
 				if mv.sink {
 					c := m.segCom[cl.segs[j]]
-					m.arrive(c, a, t+dt, entCum[c], exitedC, &ttSum, dt)
+					tt := m.travelTime(c, a, t+dt, entCum[c], exitedC, dt)
+					ttSum += tt
+					ttC[c] += tt
 					exitedC[c] += a
 					exited += a
 					continue
@@ -466,14 +481,24 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 		}
 	}
 	res.Emergency = m.emergencyResults(evs, res.Duration)
+	for c, com := range m.coms {
+		rs := RouteStats{Route: com.id, Loaded: loadedC[c], Inserted: enteredC[c], Arrived: exitedC[c], FreeFlow: com.fflow}
+		for _, f := range com.flows {
+			rs.Flows = append(rs.Flows, f.ID)
+		}
+		if exitedC[c] > 0 {
+			rs.MeanTravelTime = ttC[c] / exitedC[c]
+		}
+		res.Routes = append(res.Routes, rs)
+	}
 	return res, nil
 }
 
-// arrive adds the travel time of a vehicles leaving commodity c at time t,
-// matching them FIFO to the entry curve.
-func (m *model) arrive(c int, a, t float64, ent []float64, exited []float64, sum *float64, dt float64) {
+// travelTime returns the total travel time of a vehicles leaving commodity
+// c at time t, matching them first-in first-out to the entry curve.
+func (m *model) travelTime(c int, a, t float64, ent []float64, exited []float64, dt float64) float64 {
 	mid := exited[c] + a/2
-	*sum += a * (t - invCum(ent, mid, dt))
+	return a * (t - invCum(ent, mid, dt))
 }
 
 // invCum returns the time at which cumulative curve cum (value at the end
