@@ -28,12 +28,9 @@ const adaptivePrior = 2
 func (adaptive) Plan(env *Env) (Plan, error) {
 	g := env.Graph
 	m := g.G.M()
-	p := &adaptivePlan{env: env, alpha: make([]float64, m), beta: make([]float64, m)}
-	for e := range m {
-		q := g.Prob[e]
-		p.alpha[e] = 1 + adaptivePrior*q
-		p.beta[e] = 1 + adaptivePrior*(1-q)
-	}
+	p := &adaptivePlan{env: env, alpha: make([]float64, m), beta: make([]float64, m),
+		attempts: make([]int64, m), unseen: make([]int64, m)}
+	p.posterior()
 	// The edges that can lead to each target at all (under any draw).
 	reach := edgeWeights(env, func(*Env, int) float64 { return 1 })
 	dist := targetDistances(g, reach, env.Targets)
@@ -51,18 +48,31 @@ func (adaptive) Plan(env *Env) (Plan, error) {
 
 type adaptivePlan struct {
 	env         *Env
-	alpha, beta []float64
-	relevant    [][]int32 // per target: attacker steps that can lead to it
-	objectives  [][]int32
+	alpha, beta []float64 // posteriors, derived from the integer counts
+	// Counts of all epochs so far: the posteriors are a function of them
+	// alone, so a worker given the counts has the same posteriors.
+	attempts, unseen []int64
+	relevant         [][]int32 // per target: attacker steps that can lead to it
+	objectives       [][]int32
 }
 
 func (p *adaptivePlan) Objectives() [][]int32 { return p.objectives }
 
 // Learn implements Learner.
 func (p *adaptivePlan) Learn(attempts, unseen []int64) {
-	for e := range attempts {
-		p.alpha[e] += float64(unseen[e])
-		p.beta[e] += float64(attempts[e] - unseen[e])
+	addInts(p.attempts, attempts)
+	addInts(p.unseen, unseen)
+	p.posterior()
+}
+
+// posterior sets the Beta posteriors from the prior (the edge's success
+// probability, weighted adaptivePrior) and the counts.
+func (p *adaptivePlan) posterior() {
+	g := p.env.Graph
+	for e := range p.alpha {
+		q := g.Prob[e]
+		p.alpha[e] = 1 + adaptivePrior*q + float64(p.unseen[e])
+		p.beta[e] = 1 + adaptivePrior*(1-q) + float64(p.attempts[e]-p.unseen[e])
 	}
 }
 
