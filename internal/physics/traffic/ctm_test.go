@@ -260,3 +260,27 @@ func TestParseAttack(t *testing.T) {
 		}
 	}
 }
+
+// TestOffset: with offset 10 s the cycle starts at 10 s, as SUMO 1.15 does
+// (checked by running sumo on the single intersection with offset="10":
+// its switch log starts with links 5 and 11 green 2–8 s, then link 0
+// green 10–43 s).
+func TestOffset(t *testing.T) {
+	s := singleSignal(t)
+	p := PlanOf(s.Logic)
+	p.Offset = 10
+	got := s.GreenIntervals(p, 50)
+	want := []Switch{
+		{"t", "0", "e_t_1", "t_s_1", 2, 8}, {"t", "0", "w_t_1", "t_n_1", 2, 8},
+		{"t", "0", "n_t_0", "t_w_0", 10, 43}, {"t", "0", "n_t_0", "t_s_0", 10, 43},
+		{"t", "0", "s_t_0", "t_e_0", 10, 43}, {"t", "0", "s_t_0", "t_n_0", 10, 43},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("switch %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
