@@ -465,8 +465,40 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 // warning).
 func (s *hydState) disconnected() []string {
 	m := s.m
-	seen := make([]bool, m.nn)
-	stack := make([]int, 0, m.nn)
+	// Reachability changes only with link statuses: search again only
+	// when one opened or closed.
+	same := len(s.discS) == len(s.S)
+	if same {
+		for k, st := range s.S {
+			if (st <= Closed) != (s.discS[k] <= Closed) {
+				same = false
+				break
+			}
+		}
+	}
+	if !same {
+		s.discS = append(s.discS[:0], s.S...)
+		s.findUnreachable()
+	}
+	var ids []string
+	for _, i := range s.discUnreached {
+		if s.full[i] > 0 {
+			ids = append(ids, m.net.Nodes[i].ID)
+		}
+	}
+	return ids
+}
+
+// findUnreachable lists the junctions that no open link path joins to a
+// tank or reservoir.
+func (s *hydState) findUnreachable() {
+	m := s.m
+	if len(s.discSeen) != m.nn {
+		s.discSeen = make([]bool, m.nn)
+	}
+	seen := s.discSeen
+	clear(seen)
+	stack := s.discStack[:0]
 	for n := m.nj; n < m.nn; n++ {
 		seen[n] = true
 		stack = append(stack, n)
@@ -499,13 +531,13 @@ func (s *hydState) disconnected() []string {
 			}
 		}
 	}
-	var ids []string
+	s.discStack = stack
+	s.discUnreached = s.discUnreached[:0]
 	for i := 0; i < m.nj; i++ {
-		if !seen[i] && s.full[i] > 0 {
-			ids = append(ids, m.net.Nodes[i].ID)
+		if !seen[i] {
+			s.discUnreached = append(s.discUnreached, i)
 		}
 	}
-	return ids
 }
 
 func listIDs(ids []string, n int) string {
