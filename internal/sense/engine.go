@@ -39,8 +39,9 @@ type Engine struct {
 	rng       *rand.PCG
 	stats     Stats
 	lastExp   time.Time
-	// badSumSeen holds the sources already reported for bad_IP_checksum.
-	badSumSeen map[netip.Addr]bool
+	// perOrig holds the (weird, source) pairs already reported for the
+	// weirds Zeek logs once per originator.
+	perOrig map[perOrigKey]bool
 }
 
 // EngineConfig tunes an Engine.
@@ -153,7 +154,11 @@ func (e *Engine) Packet(p *capture.Packet) {
 			name = "bad_UDP_checksum"
 		}
 		e.stats.Skipped++
-		e.out.Weird(&Flow{Orig: netip.AddrPortFrom(l.Src, l.SrcPort), Resp: netip.AddrPortFrom(l.Dst, l.DstPort)}, &e.meta, name, "")
+		if e.firstPerOrig(name, l.Src) {
+			e.out.Weird(&Flow{Orig: netip.AddrPortFrom(l.Src, l.SrcPort), Resp: netip.AddrPortFrom(l.Dst, l.DstPort)}, &e.meta, name, "")
+		} else {
+			e.out.Weirds[name]++
+		}
 		return
 	}
 	if tr == TCP && l.Flags&capture.FlagSYN != 0 && l.Flags&(capture.FlagFIN|capture.FlagRST) != 0 {
@@ -301,16 +306,9 @@ func (e *Engine) decodeError(err error, p *capture.Packet) {
 		// Zeek's weird for a bad IP checksum has the addresses and port 0.
 		f = &Flow{Orig: netip.AddrPortFrom(l.Src, 0), Resp: netip.AddrPortFrom(l.Dst, 0)}
 	}
-	if err == capture.ErrBadChecksum && f != nil {
-		// Zeek logs this weird once per originator (ACTION_LOG_PER_ORIG).
-		if e.badSumSeen == nil {
-			e.badSumSeen = map[netip.Addr]bool{}
-		}
-		if e.badSumSeen[l.Src] {
-			e.out.Weirds["bad_IP_checksum"]++
-			return
-		}
-		e.badSumSeen[l.Src] = true
+	if err == capture.ErrBadChecksum && f != nil && !e.firstPerOrig("bad_IP_checksum", l.Src) {
+		e.out.Weirds["bad_IP_checksum"]++
+		return
 	}
 	name := "truncated_header"
 	switch err {
@@ -324,6 +322,26 @@ func (e *Engine) decodeError(err error, p *capture.Packet) {
 		name = "bad_UDP_length"
 	}
 	e.out.Weird(f, &e.meta, name, "")
+}
+
+// perOrigKey is a weird name and the originator it was reported for.
+type perOrigKey struct {
+	name string
+	src  netip.Addr
+}
+
+// firstPerOrig reports whether weird name has not been logged for src yet
+// (Zeek's ACTION_LOG_PER_ORIG for checksum weirds), and records it.
+func (e *Engine) firstPerOrig(name string, src netip.Addr) bool {
+	k := perOrigKey{name, src}
+	if e.perOrig[k] {
+		return false
+	}
+	if e.perOrig == nil || len(e.perOrig) >= 1<<16 {
+		e.perOrig = map[perOrigKey]bool{}
+	}
+	e.perOrig[k] = true
+	return true
 }
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -197,3 +197,23 @@ func TestAgainstZeek(t *testing.T) {
 		})
 	}
 }
+
+// TestWeirdAgainstZeek compares weird.log with Zeek's for ct-samples
+// Plant1 (every field but uid and peer, which names the tool).
+func TestWeirdAgainstZeek(t *testing.T) {
+	pcap := shareddata.Path(t, "pcap", "ct-samples", "Protocols", "Modbus", "ModbusTCP", "Plant1_ModbusTCP.pcap")
+	ref := shareddata.Path(t, "pcap", "ct-samples", "Protocols", "Modbus", "ModbusTCP", "weird.log")
+	dir := t.TempDir()
+	if _, err := sense.Run(context.Background(), sense.Config{Pcaps: []string{pcap}, OutDir: dir,
+		Engine: sense.EngineConfig{Analyzers: []sense.Analyzer{modbus.Analyzer{}}}}); err != nil {
+		t.Fatal(err)
+	}
+	fields := []string{"ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "name", "addl", "notice", "source"}
+	want := readZeekLog(t, ref, nil).project(t, fields, nil)
+	got := readZeekLog(t, filepath.Join(dir, "weird.log"), nil).project(t, fields, nil)
+	n, missing, extra := match(want, got)
+	t.Logf("weird.log: matched %d of %d reference rows, %d extra", n, len(want), len(extra))
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Errorf("missing %q, extra %q", missing, extra)
+	}
+}
