@@ -28,7 +28,7 @@ type Reassembler struct {
 	next    uint32 // next expected sequence number
 	started bool
 	fin     bool
-	finSeq  uint32 // sequence number of the FIN (it occupies one)
+	finSeq  uint32    // sequence number of the FIN (it occupies one)
 	pending []segment // sorted by seq, non-overlapping starts
 	nbytes  int
 	free    [][]byte // recycled segment buffers
