@@ -31,6 +31,7 @@ const (
 	SIDFileTransfer    = 9100013
 	SIDProgramDownload = 9100014
 	SIDAddressSweep    = 9100015
+	SIDPollingBreak    = 9100016
 )
 
 // techniques names the ATT&CK for ICS techniques the rules use, with
@@ -38,6 +39,7 @@ const (
 var techniques = map[string][2]string{
 	"T0806": {"Brute Force I/O", "Impair Process Control"},
 	"T0814": {"Denial of Service", "Inhibit Response Function"},
+	"T0815": {"Denial of View", "Impact"},
 	"T0816": {"Device Restart/Shutdown", "Inhibit Response Function"},
 	"T0836": {"Modify Parameter", "Impair Process Control"},
 	"T0843": {"Program Download", "Lateral Movement"},
@@ -79,6 +81,32 @@ type Baseline struct {
 	Functions map[string]map[string]bool `json:"functions"`
 	// Points maps "proto server station kind index" to its envelope.
 	Points map[string]*PointBaseline `json:"points"`
+	// Polling maps "proto client server station function" to the learned
+	// interval between consecutive requests.
+	Polling map[string]*PollBaseline `json:"polling"`
+
+	lastPoll map[string]time.Time
+}
+
+// PollBaseline is the learned period of one polled request.
+type PollBaseline struct {
+	Count  int     `json:"count"`  // intervals seen
+	MeanS  float64 `json:"mean_s"` // mean interval, seconds
+	M2     float64 `json:"m2"`     // sum of squared deviations (Welford)
+	MaxGap float64 `json:"max_s"`  // largest interval seen, seconds
+}
+
+// MinPollSamples is how many intervals a poll needs before its breaks
+// alert; PollBreakFactor how many times the largest learned interval a
+// gap must exceed.
+var (
+	MinPollSamples  = 10
+	PollBreakFactor = 3.0
+)
+
+func pollKey(tx *Transaction) string {
+	return tx.Proto + " " + tx.Flow.Orig.Addr().String() + " " + tx.Flow.Resp.Addr().String() + " " +
+		strconv.FormatUint(uint64(tx.Station), 10) + " " + tx.FuncName
 }
 
 // PointBaseline is the learned behaviour of one data point.
@@ -93,7 +121,8 @@ type PointBaseline struct {
 
 // NewBaseline returns an empty baseline.
 func NewBaseline() *Baseline {
-	return &Baseline{Format: BaselineFormat, Talkers: map[string]bool{}, Functions: map[string]map[string]bool{}, Points: map[string]*PointBaseline{}}
+	return &Baseline{Format: BaselineFormat, Talkers: map[string]bool{}, Functions: map[string]map[string]bool{}, Points: map[string]*PointBaseline{},
+		Polling: map[string]*PollBaseline{}, lastPoll: map[string]time.Time{}}
 }
 
 // LoadBaseline reads a baseline.json written by --learn.
@@ -134,6 +163,23 @@ func pointKey(st string, op *Op) string {
 // Learn adds a transaction to the baseline.
 func (b *Baseline) Learn(tx *Transaction) {
 	b.Talkers[talkerKey(tx)] = true
+	if tx.HasRequest {
+		pk := pollKey(tx)
+		if last, ok := b.lastPoll[pk]; ok && tx.TS.After(last) {
+			p := b.Polling[pk]
+			if p == nil {
+				p = &PollBaseline{}
+				b.Polling[pk] = p
+			}
+			dt := tx.TS.Sub(last).Seconds()
+			p.Count++
+			d := dt - p.MeanS
+			p.MeanS += d / float64(p.Count)
+			p.M2 += d * (dt - p.MeanS)
+			p.MaxGap = max(p.MaxGap, dt)
+		}
+		b.lastPoll[pk] = tx.TS
+	}
 	sk := stationKeyOf(tx)
 	fs := b.Functions[sk]
 	if fs == nil {
@@ -243,6 +289,13 @@ type ptKey struct {
 	index   uint32
 }
 
+type pollKeyT struct {
+	proto          string
+	client, server netip.Addr
+	station        uint32
+	fn             string
+}
+
 type ptIdx struct {
 	writers map[netip.Addr]bool
 	pb      *PointBaseline
@@ -263,6 +316,8 @@ type Detector struct {
 	pts     map[ptKey]*ptIdx
 	fnList  map[string][]string // "proto server station" → functions, for messages
 	last    map[ptKey]float64   // last state written to each coil/relay
+	polls   map[pollKeyT]*PollBaseline
+	lastReq map[pollKeyT]time.Time
 }
 
 // NewDetector returns a detector writing to out; base may be nil.
@@ -278,6 +333,19 @@ func NewDetector(base *Baseline, out *AlertWriter) *Detector {
 // parse are ignored.
 func (d *Detector) index(b *Baseline) {
 	d.talkers, d.fns, d.pts, d.fnList = map[talkKey]bool{}, map[fnKey]bool{}, map[ptKey]*ptIdx{}, map[string][]string{}
+	d.polls, d.lastReq = map[pollKeyT]*PollBaseline{}, map[pollKeyT]time.Time{}
+	for k, p := range b.Polling {
+		f := strings.SplitN(k, " ", 5)
+		if len(f) != 5 {
+			continue
+		}
+		c, err1 := netip.ParseAddr(f[1])
+		srv, err2 := netip.ParseAddr(f[2])
+		st, err3 := strconv.ParseUint(f[3], 10, 32)
+		if err1 == nil && err2 == nil && err3 == nil && p.Count >= MinPollSamples {
+			d.polls[pollKeyT{f[0], c, srv, uint32(st), f[4]}] = p
+		}
+	}
 	for k := range b.Talkers {
 		f := strings.Fields(k)
 		if len(f) != 4 {
@@ -487,6 +555,19 @@ func (d *Detector) stateless(tx *Transaction) {
 
 func (d *Detector) deviations(tx *Transaction) {
 	client, server := tx.Flow.Orig.Addr(), tx.Flow.Resp.Addr()
+	if tx.HasRequest {
+		k := pollKeyT{tx.Proto, client, server, tx.Station, tx.FuncName}
+		if p := d.polls[k]; p != nil {
+			if last, ok := d.lastReq[k]; ok && tx.TS.After(last) {
+				gap := tx.TS.Sub(last).Seconds()
+				if limit := PollBreakFactor * p.MaxGap; gap > limit {
+					d.fire(tx, SIDPollingBreak, 2, "T0815", "OT polling interrupted",
+						fmt.Sprintf("%s every %.3gs (at most %.3gs)", tx.FuncName, p.MeanS, p.MaxGap), fmt.Sprintf("no request for %.3gs", gap), nil, "")
+				}
+			}
+			d.lastReq[k] = tx.TS
+		}
+	}
 	if !d.talkers[talkKey{tx.Proto, client, tx.Flow.Resp}] {
 		tk := talkerKey(tx)
 		d.fire(tx, SIDNewTalker, 2, "T0886", "OT new talker", "only learned talkers", tk, nil, "talker "+tk)

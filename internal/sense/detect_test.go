@@ -162,3 +162,42 @@ func TestStatelessRules(t *testing.T) {
 		t.Errorf("recon: %v, want %v", got, want)
 	}
 }
+
+func TestPollingBreak(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	poll := [2]string{"000100000006010300640002", "00010000000701030400320003"}
+	var pairs [][2]string
+	for range 15 {
+		pairs = append(pairs, poll)
+	}
+	out, alerts := runDetect(t, session(t, "10.0.0.1:40000", t0, time.Second, pairs...), true, nil)
+	if len(alerts) != 0 {
+		t.Fatalf("alerts while learning: %v", techniques(alerts))
+	}
+	base, err := sense.LoadBaseline(filepath.Join(out, "baseline.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Regular polling raises nothing; a 10 s silence (the learned period is
+	// 1 s) is a break.
+	steady := session(t, "10.0.0.1:40000", t0, time.Second, pairs...)
+	if _, alerts := runDetect(t, steady, false, base); len(alerts) != 0 {
+		t.Fatalf("alerts on steady polling: %v", techniques(alerts))
+	}
+	c := &conversation{cli: netip.MustParseAddrPort("10.0.0.1:40000"), srv: netip.MustParseAddrPort("10.0.0.2:502"), cseq: 1000, sseq: 5000, ts: t0}
+	c.add(true, capture.FlagSYN, nil)
+	c.add(false, capture.FlagSYN|capture.FlagACK, nil)
+	for i := range 6 {
+		step := time.Second
+		if i == 4 {
+			step = 10 * time.Second
+		}
+		c.ts = c.ts.Add(step)
+		c.add(true, capture.FlagACK|capture.FlagPSH, hexb(poll[0]))
+		c.add(false, capture.FlagACK|capture.FlagPSH, hexb(poll[1]))
+	}
+	_, alerts = runDetect(t, c.pcap(t), false, base)
+	if got := techniques(alerts); strings.Join(got, ",") != "T0815 OT polling interrupted" {
+		t.Fatalf("alerts %v, want the polling break", got)
+	}
+}
