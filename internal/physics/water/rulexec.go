@@ -129,7 +129,7 @@ func (s *hydState) checkRules(dt int64) int {
 				s.setStatus(k, false)
 				n++
 			}
-		} else if math.Abs(s.K[k]-a.setting) > 0 {
+		} else if !a.IsStatus && math.Abs(s.K[k]-a.setting) > 0.001 {
 			s.setSetting(k, a.setting)
 			n++
 		}
@@ -161,14 +161,16 @@ func compare(op string, x, v, tol float64) bool {
 		return math.Abs(x-v) <= tol
 	case "<>":
 		return math.Abs(x-v) >= tol
+	// EPANET's checkvalue, tolerance included (so <= and >= are strict by
+	// tol, and < and > lenient by tol).
 	case "<":
 		return x <= v+tol
 	case "<=":
-		return x <= v-tol || math.Abs(x-v) <= tol
+		return x <= v-tol
 	case ">":
 		return x >= v-tol
 	case ">=":
-		return x >= v+tol || math.Abs(x-v) <= tol
+		return x >= v+tol
 	}
 	return false
 }
@@ -229,7 +231,7 @@ func (s *hydState) checkPremise(p *premiseData, time1 int64) bool {
 		case "LEVEL":
 			x = (m.seen(s.H, n) - m.elev[n]) * m.hcf
 		case "FILLTIME", "DRAINTIME":
-			if n < m.nj {
+			if n < m.nj || m.tanks[n-m.nj].area == 0 {
 				return false
 			}
 			t := &m.tanks[n-m.nj]
@@ -238,13 +240,15 @@ func (s *hydState) checkPremise(p *premiseData, time1 int64) bool {
 				if q <= tiny {
 					return false
 				}
-				x = (t.vmax - t.v) / q / 3600
+				x = (t.vmax - t.v) / q
 			} else {
 				if q >= -tiny {
 					return false
 				}
-				x = (t.vmin - t.v) / q / 3600
+				x = (t.vmin - t.v) / q
 			}
+			// Seconds, against a value given in hours.
+			return compare(p.Op, x, p.Value*3600, 0.001)
 		default:
 			return false
 		}
@@ -252,8 +256,11 @@ func (s *hydState) checkPremise(p *premiseData, time1 int64) bool {
 		k := p.link
 		switch p.Attr {
 		case "FLOW":
-			x = s.Q[k] * m.qcf
+			x = math.Abs(s.Q[k]) * m.qcf
 		case "SETTING":
+			if s.K[k] == Missing {
+				return false
+			}
 			x = s.K[k]
 			switch m.links[k].kind {
 			case PRV, PSV, PBV:
