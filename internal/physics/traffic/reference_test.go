@@ -230,9 +230,23 @@ func TestSUMOEngine(t *testing.T) {
 	}
 	// An all-red attack through TraCI must cost something.
 	a, _ := ParseAttack("all-red:600-900")
-	att, err := SUMO{}.Run(context.Background(), &Scenario{Net: n, Routes: r, Duration: 1200, Attacks: []Attack{a}})
+	evs := []EmergencyTrip{{From: "n_t", To: "t_s", Depart: 650}, {From: "w_t", To: "t_e", Depart: 650}}
+	asc := &Scenario{Net: n, Routes: r, Duration: 1200, Attacks: []Attack{a}, Emergency: evs}
+	att, err := SUMO{}.Run(context.Background(), asc)
 	if err != nil {
 		t.Fatal(err)
+	}
+	ctm, err := Run(context.Background(), asc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range att.Emergency {
+		c := ctm.Emergency[i]
+		t.Logf("emergency %s→%s at 650 s under all-red 600–900 s: sumo %.0f s, ctm %.0f s (free flow %.0f s)", e.From, e.To, e.TravelTime, c.TravelTime, c.FreeFlow)
+		// Both engines hold it until the red ends at 900 s.
+		if !e.Arrived || e.Depart+e.TravelTime < 900 || !c.Arrived || c.Depart+c.TravelTime < 900 {
+			t.Errorf("emergency trip %d: sumo %+v ctm %+v; both should arrive after the red ends", i, e, c)
+		}
 	}
 	var at660, at900 float64
 	for _, s := range att.Series {

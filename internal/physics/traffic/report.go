@@ -45,8 +45,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	row("delay in the network", "veh·h", func(x *Result) float64 { return x.DelayVehHours })
 	row("delay waiting to enter", "veh·h", func(x *Result) float64 { return x.DepartDelayVehHours })
 	if res.Engine != "ctm" {
-		b.WriteString("queues, spillback, gridlock and emergency trips are measured by the ctm engine only\n")
-		return writeMMU(w, &b, res)
+		b.WriteString("queues, spillback and gridlock are measured by the ctm engine only\n")
+		return r.writeTail(w, &b)
 	}
 	row("spillback", "lane·s", func(x *Result) float64 { return x.SpillbackLaneSeconds })
 	if len(res.MaxQueue) > 0 {
@@ -66,22 +66,24 @@ func (r *Report) WriteText(w io.Writer) error {
 	} else {
 		b.WriteString("no gridlock\n")
 	}
+	return r.writeTail(w, &b)
+}
+
+// writeTail adds the emergency trips and the conflict monitor's trips and
+// writes b to w.
+func (r *Report) writeTail(w io.Writer, b *strings.Builder) error {
+	res := r.Result
 	for i, e := range res.Emergency {
 		st := "arrived"
 		if !e.Arrived {
 			st = "NOT ARRIVED by the end"
 		}
-		fmt.Fprintf(&b, "emergency %s→%s at %.0f s: %.0f s (free flow %.0f s) %s", e.From, e.To, e.Depart, e.TravelTime, e.FreeFlow, st)
+		fmt.Fprintf(b, "emergency %s→%s at %.0f s: %.0f s (free flow %.0f s) %s", e.From, e.To, e.Depart, e.TravelTime, e.FreeFlow, st)
 		if r.Baseline != nil && i < len(r.Baseline.Emergency) {
-			fmt.Fprintf(&b, "; baseline %.0f s", r.Baseline.Emergency[i].TravelTime)
+			fmt.Fprintf(b, "; baseline %.0f s", r.Baseline.Emergency[i].TravelTime)
 		}
 		b.WriteString("\n")
 	}
-	return writeMMU(w, &b, res)
-}
-
-// writeMMU adds the conflict monitor's trips and writes b to w.
-func writeMMU(w io.Writer, b *strings.Builder, res *Result) error {
 	for _, m := range res.MMUTrips {
 		until := "end of run"
 		if !math.IsInf(m.Until, 1) {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ import (
 // high-fidelity engine. Citadel drives the signals over TraCI on loopback
 // while attacks are active (the conflict monitor's flash is shown as 's',
 // stop then go, at every link) and reads SUMO's statistic and summary
-// outputs for the metrics. Teleporting is off (--time-to-teleport -1):
+// outputs for the metrics. Emergency trips are added as vehicles of
+// class emergency with SUMO's blue-light device and timed from tripinfo. Teleporting is off (--time-to-teleport -1):
 // vehicles held at a red signal wait instead of jumping ahead, which does
 // not change the reference runs (they had no teleports). Emergency trips, queues and gridlock are
 // reported by the built-in engine only.
@@ -59,9 +61,6 @@ func (s SUMO) Run(ctx context.Context, sc *Scenario) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine sumo: %w (install the Debian package sumo)", err)
 	}
-	if len(sc.Emergency) > 0 {
-		return nil, errors.New("engine sumo: emergency trips are reported by the ctm engine only")
-	}
 	for _, a := range sc.Attacks {
 		if a.Kind == DetectorFalse {
 			return nil, errors.New("engine sumo: detector attacks are modelled by the ctm engine only")
@@ -88,7 +87,17 @@ func (s SUMO) Run(ctx context.Context, sc *Scenario) (*Result, error) {
 		seed = 42
 	}
 	dur := math.Round(sc.Duration)
-	cmd := exec.CommandContext(ctx, path, "-n", sc.Net.File, "-r", sc.Routes.File,
+	routeFiles := sc.Routes.File
+	evs := m.newEmergency()
+	if len(evs) > 0 {
+		p := filepath.Join(dir, "emergency.rou.xml")
+		if err := writeEmergencyRoutes(p, m, evs); err != nil {
+			return nil, fmt.Errorf("engine sumo: %w", err)
+		}
+		routeFiles += "," + p
+	}
+	cmd := exec.CommandContext(ctx, path, "-n", sc.Net.File, "-r", routeFiles,
+		"--tripinfo-output", filepath.Join(dir, "tripinfo.xml"),
 		"-b", "0", "-e", strconv.FormatFloat(dur, 'f', -1, 64), "--seed", strconv.Itoa(seed),
 		"--remote-port", strconv.Itoa(port), "--num-clients", "1",
 		"--no-step-log", "true", "--no-warnings", "true", "--time-to-teleport", "-1", "--duration-log.statistics", "true",
@@ -182,7 +191,78 @@ func (s SUMO) Run(ctx context.Context, sc *Scenario) (*Result, error) {
 	if err := readSUMOOutputs(dir, res); err != nil {
 		return nil, fmt.Errorf("engine sumo: %w", err)
 	}
+	if len(evs) > 0 {
+		if err := readEmergency(filepath.Join(dir, "tripinfo.xml"), m, evs, res); err != nil {
+			return nil, fmt.Errorf("engine sumo: %w", err)
+		}
+	}
 	return res, nil
+}
+
+// evID names the i-th emergency vehicle in SUMO.
+func evID(i int) string { return "citadel_ev_" + strconv.Itoa(i) }
+
+// writeEmergencyRoutes writes the emergency vehicles as a SUMO route file.
+func writeEmergencyRoutes(path string, m *model, evs []*evRun) error {
+	var b strings.Builder
+	b.WriteString("<routes>\n  <vType id=\"citadel_ev\" vClass=\"emergency\" speedFactor=\"1.5\">\n" +
+		"    <param key=\"has.bluelight.device\" value=\"true\"/>\n  </vType>\n")
+	order := make([]int, len(evs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, c int) bool { return evs[order[a]].trip.Depart < evs[order[c]].trip.Depart })
+	for _, i := range order {
+		ev := evs[i]
+		if ev.path == nil {
+			continue
+		}
+		var ids []string
+		for _, e := range ev.path {
+			ids = append(ids, m.edges[e].ID)
+		}
+		fmt.Fprintf(&b, "  <vehicle id=%q type=\"citadel_ev\" depart=\"%g\" departLane=\"best\" departSpeed=\"max\">\n    <route edges=%q/>\n  </vehicle>\n",
+			evID(i), ev.trip.Depart, strings.Join(ids, " "))
+	}
+	b.WriteString("</routes>\n")
+	return os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// readEmergency takes the emergency vehicles' trips from tripinfo.xml
+// (SUMO's totals count them with the other vehicles).
+func readEmergency(path string, m *model, evs []*evRun, res *Result) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var doc struct {
+		Trips []struct {
+			ID       string  `xml:"id,attr"`
+			Depart   float64 `xml:"depart,attr"`
+			Duration float64 `xml:"duration,attr"`
+		} `xml:"tripinfo"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("tripinfo.xml: %w", err)
+	}
+	got := map[string]float64{}
+	for _, tr := range doc.Trips {
+		if strings.HasPrefix(tr.ID, "citadel_ev_") {
+			got[tr.ID] = tr.Depart + tr.Duration
+		}
+	}
+	out := m.emergencyResults(evs, res.Duration)
+	for i := range out {
+		arr, ok := got[evID(i)]
+		out[i].Arrived = ok
+		if ok {
+			out[i].TravelTime = arr - out[i].Depart
+		} else {
+			out[i].TravelTime = math.Max(0, res.Duration-out[i].Depart)
+		}
+	}
+	res.Emergency = out
+	return nil
 }
 
 func freePort() (int, error) {
