@@ -57,7 +57,12 @@ type invDevice struct {
 	ident       map[uint8]string
 	stations    map[stationKey]*invStation
 	funcs       map[string]uint64
-	ports       map[uint16]bool
+	services    map[svcKey]bool
+}
+
+type svcKey struct {
+	proto string
+	port  uint16
 }
 
 type stationKey struct {
@@ -107,7 +112,7 @@ func (inv *Inventory) device(a netip.Addr, ts time.Time) *invDevice {
 	d := inv.devices[a]
 	if d == nil {
 		d = &invDevice{addr: a, first: ts, last: ts, roles: map[string]bool{}, peers: map[netip.Addr]bool{},
-			stations: map[stationKey]*invStation{}, funcs: map[string]uint64{}, ports: map[uint16]bool{}}
+			stations: map[stationKey]*invStation{}, funcs: map[string]uint64{}, services: map[svcKey]bool{}}
 		inv.devices[a] = d
 	}
 	d.seen(ts)
@@ -144,7 +149,7 @@ func (inv *Inventory) Add(tx *Transaction) {
 		sv.roles[r[1]] = true
 		cl.peers[sv.addr] = true
 		sv.peers[cl.addr] = true
-		sv.ports[f.Resp.Port()] = true
+		sv.services[svcKey{tx.Proto, f.Resp.Port()}] = true
 		sk := stationKey{tx.Proto, tx.Station}
 		st = sv.stations[sk]
 		if st == nil {
@@ -231,12 +236,20 @@ type InvDevice struct {
 	Vendor    string            `yaml:"vendor,omitempty"`
 	Product   string            `yaml:"product,omitempty"`
 	Revision  string            `yaml:"revision,omitempty"`
+	Kind      string            `yaml:"kind,omitempty"` // city-model asset kind, guessed from the roles
 	Ident     map[string]string `yaml:"identification,omitempty"`
-	Ports     []uint16          `yaml:"listening_ports,omitempty"`
+	Services  []InvService      `yaml:"services,omitempty"`
 	Peers     []string          `yaml:"peers"`
 	FirstSeen string            `yaml:"first_seen"`
 	LastSeen  string            `yaml:"last_seen"`
 	Stations  []InvStation      `yaml:"stations,omitempty"`
+}
+
+// InvService is a service the device answers, as the city model writes
+// services.
+type InvService struct {
+	Protocol string `yaml:"protocol"`
+	Port     uint16 `yaml:"port"`
 }
 
 // InvStation is one protocol station (Modbus unit id, DNP3 address) served
@@ -287,10 +300,18 @@ func (inv *Inventory) File() *InventoryFile {
 		for _, p := range peers {
 			dev.Peers = append(dev.Peers, p.String())
 		}
-		for p := range d.ports {
-			dev.Ports = append(dev.Ports, p)
+		for k := range d.services {
+			dev.Services = append(dev.Services, InvService{Protocol: k.proto, Port: k.port})
 		}
-		slices.Sort(dev.Ports)
+		slices.SortFunc(dev.Services, func(a, b InvService) int {
+			return cmp.Or(cmp.Compare(a.Protocol, b.Protocol), cmp.Compare(a.Port, b.Port))
+		})
+		switch {
+		case d.roles["dnp3_outstation"]:
+			dev.Kind = "rtu"
+		case d.roles["modbus_server"]:
+			dev.Kind = "plc"
+		}
 		if len(d.ident) > 0 {
 			dev.Ident = map[string]string{}
 			for id, v := range d.ident {

@@ -207,7 +207,8 @@ func TestRunModbusSession(t *testing.T) {
 	if cli.IP != "10.0.0.1" || strings.Join(cli.Roles, ",") != "modbus_client" {
 		t.Errorf("client %+v", cli)
 	}
-	if srv.IP != "10.0.0.2" || strings.Join(srv.Roles, ",") != "modbus_server" || srv.Vendor != "Acme" || srv.Product != "PLC-9" || srv.Revision != "1.0" {
+	if srv.IP != "10.0.0.2" || strings.Join(srv.Roles, ",") != "modbus_server" || srv.Vendor != "Acme" || srv.Product != "PLC-9" || srv.Revision != "1.0" ||
+		srv.Kind != "plc" || len(srv.Services) != 1 || srv.Services[0] != (sense.InvService{Protocol: "modbus", Port: 502}) {
 		t.Errorf("server %+v", srv)
 	}
 	if len(srv.Stations) != 1 || srv.Stations[0].Station != 1 {
