@@ -242,3 +242,35 @@ func TestReportStartAndStep(t *testing.T) {
 		t.Fatalf("report times %v, want [7200 14400 21600]", times)
 	}
 }
+
+func TestLeakageFAVAD(t *testing.T) {
+	// EPANET 2.3 pipe leakage: Q = Co·(L/100)·(A0 + m·h)·√h with
+	// Co = 0.6·√(2g), A0 in mm² per 100 ft (converted to ft²), h in ft.
+	inp := `[JUNCTIONS]
+ J 0 0
+ K 0 0
+[RESERVOIRS]
+ R 100
+[PIPES]
+ P1 R J 1000 12 100
+ P2 J K 500 12 100
+[LEAKAGE]
+ P1 50 2
+[END]
+`
+	res := runInp(t, inp)
+	sn := res.Periods[0]
+	j := res.Net.NodeIndex("J")
+	h := sn.Pressure[j] / 0.4333 // ft of head (psi → ft)
+	want := 4.8149866e-6 * (1000.0 / 100) * (50/(0.3048*0.3048) + 2*h) * math.Sqrt(h) * 448.831
+	if got := sn.Demand[j]; math.Abs(got-want) > 1e-3*want {
+		t.Fatalf("leakage at J %g gpm, FAVAD gives %g at %g ft", got, want, h)
+	}
+	if k := res.Net.NodeIndex("K"); math.Abs(sn.Demand[k]) > 1e-9 {
+		t.Fatalf("no leak expected at K, got %g", sn.Demand[k])
+	}
+	// The reservoir supplies the leak.
+	if r := res.Net.NodeIndex("R"); math.Abs(sn.Demand[r]+sn.Demand[j]) > 1e-3 {
+		t.Fatalf("mass balance: reservoir %g, leak %g", sn.Demand[r], sn.Demand[j])
+	}
+}

@@ -29,6 +29,8 @@ type hydState struct {
 	relErr      float64
 	illCondNode int
 	powQ, powY  []float64 // per-link anchors of powFlow
+	// leakage flows per junction: fixed-area and variable-area parts
+	qfa, qva, leakFlow []float64
 	// state of the disconnected-node check
 	discS         []Status
 	discSeen      []bool
@@ -44,6 +46,7 @@ func newHydState(m *model) *hydState {
 		X: make([]float64, m.nn), aii: make([]float64, m.nj), f: make([]float64, m.nj), aij: make([]float64, len(m.edges)),
 		fac: m.sym.NewFactor(), illCondNode: -1,
 		powQ: make([]float64, m.nl), powY: make([]float64, m.nl),
+		qfa: make([]float64, m.nn), qva: make([]float64, m.nn), leakFlow: make([]float64, m.nn),
 	}
 	return s
 }
@@ -62,6 +65,13 @@ func (s *hydState) init() {
 		s.emFlow[i] = 0
 		if m.ke[i] > 0 {
 			s.emFlow[i] = 1
+		}
+		s.qfa[i], s.qva[i], s.leakFlow[i] = 0, 0, 0
+		if i < m.nj && m.leakCfa[i] > 0 {
+			s.qfa[i] = 0.001
+		}
+		if i < m.nj && m.leakCva[i] > 0 {
+			s.qva[i] = 0.001
 		}
 	}
 	for k := range m.links {
@@ -475,6 +485,24 @@ func (s *hydState) matrixCoeffs() {
 			}
 		}
 	}
+	// Pipe leakage, as a pair of emitters at each junction.
+	if m.hasLeak {
+		for i := 0; i < nj; i++ {
+			hfa, gfa, hva, gva, ok := s.leakCoeffs(i)
+			if !ok {
+				continue
+			}
+			if gfa > 0 {
+				s.aii[i] += 1 / gfa
+				s.f[i] += (hfa + m.elev[i]) / gfa
+			}
+			if gva > 0 {
+				s.aii[i] += 1 / gva
+				s.f[i] += (hva + m.elev[i]) / gva
+			}
+			s.X[i] -= s.qfa[i] + s.qva[i]
+		}
+	}
 	// Node flow balances.
 	for i := 0; i < nj; i++ {
 		s.X[i] -= s.demFlow[i]
@@ -675,6 +703,29 @@ func (s *hydState) newFlows() (relerr, maxChange float64) {
 			maxChange = math.Max(maxChange, math.Abs(dq))
 		}
 	}
+	if m.hasLeak {
+		for i := 0; i < m.nj; i++ {
+			hfa, gfa, hva, gva, ok := s.leakCoeffs(i)
+			if !ok {
+				continue
+			}
+			dh := s.H[i] - m.elev[i]
+			var dqfa, dqva float64
+			if gfa > 0 {
+				dqfa = (hfa - dh) / gfa * s.relax
+				s.qfa[i] -= dqfa
+			}
+			if gva > 0 {
+				dqva = (hva - dh) / gva * s.relax
+				s.qva[i] -= dqva
+			}
+			s.leakFlow[i] = s.qfa[i] + s.qva[i]
+			dq := dqfa + dqva
+			qsum += math.Abs(s.leakFlow[i])
+			dqsum += math.Abs(dq)
+			maxChange = math.Max(maxChange, math.Abs(dq))
+		}
+	}
 	if qsum > m.hacc {
 		return dqsum / qsum, maxChange
 	}
@@ -753,7 +804,7 @@ func (s *hydState) solve() error {
 	s.iters = iter
 	s.relErr = relerr
 	for i := 0; i < m.nj; i++ {
-		s.D[i] = s.demFlow[i] + s.emFlow[i]
+		s.D[i] = s.demFlow[i] + s.emFlow[i] + s.leakFlow[i]
 	}
 	return err
 }
@@ -769,8 +820,65 @@ func (s *hydState) converged(relerr, maxChange float64) bool {
 	if m.flowChangeLimit > 0 && maxChange > m.flowChangeLimit {
 		return false
 	}
+	if m.hasLeak && !s.leakConverged() {
+		return false
+	}
 	if m.pda {
 		return s.pdaConverged()
+	}
+	return true
+}
+
+// leakCoeffs is EPANET 2.3's findnodecoeffs: the head and gradient of the
+// inverted fixed-area (h = cfa·q²) and variable-area (h = cva·q^(2/3))
+// leakage laws at junction i, with a barrier against negative leakage.
+func (s *hydState) leakCoeffs(i int) (hfa, gfa, hva, gva float64, ok bool) {
+	m := s.m
+	cfa, cva := m.leakCfa[i], m.leakCva[i]
+	if cfa == 0 && cva == 0 {
+		return 0, 0, 0, 0, false
+	}
+	eval := func(q, c, n float64) (h, g float64) {
+		n = 1 / n
+		g = n * c * math.Pow(math.Abs(q), n-1)
+		if g < m.rqtol {
+			g = m.rqtol / n
+			h = g * q
+		} else {
+			h = g * q / n
+		}
+		return lowerBarrier(q, h, g)
+	}
+	if cfa != 0 {
+		hfa, gfa = eval(s.qfa[i], cfa, 0.5)
+	}
+	if cva != 0 {
+		hva, gva = eval(s.qva[i], cva, 1.5)
+	}
+	return hfa, gfa, hva, gva, true
+}
+
+// leakConverged is EPANET 2.3's leakage_hasconverged: the leakage flows
+// match the FAVAD law at the current pressures.
+func (s *hydState) leakConverged() bool {
+	m := s.m
+	const absTol, relTol = 0.0001, 0.001
+	for i := 0; i < m.nj; i++ {
+		cfa, cva := m.leakCfa[i], m.leakCva[i]
+		if cfa == 0 && cva == 0 {
+			continue
+		}
+		h := s.H[i] - m.elev[i]
+		qref := 0.0
+		if cfa > 0 {
+			qref = math.Sqrt(h / cfa)
+		}
+		if cva > 0 {
+			qref += math.Pow(h/cva, 1.5)
+		}
+		if math.Abs(qref-(s.qfa[i]+s.qva[i])) > absTol+relTol*qref {
+			return false
+		}
 	}
 	return true
 }

@@ -673,9 +673,24 @@ func (p *inpParser) section(sect string, toks []string) {
 	case "REPORT":
 		// Report formatting options do not change results.
 	case "LEAKAGE":
-		if len(p.net.Ignored) == 0 || p.net.Ignored[len(p.net.Ignored)-1] != "LEAKAGE" {
-			p.net.Ignored = append(p.net.Ignored, "LEAKAGE")
+		if !p.needTokens(toks, 3, "leakage") {
+			return
 		}
+		l := p.net.Link(toks[0])
+		if l == nil || l.Kind > Pipe {
+			p.errorf("leakage: %s is not a pipe", toks[0])
+			return
+		}
+		a, ok1 := p.num(toks[1], "leak area")
+		e, ok2 := p.num(toks[2], "leak expansion")
+		if !ok1 || !ok2 {
+			return
+		}
+		if a < 0 || e < 0 {
+			p.errorf("leakage: negative leak area or expansion for pipe %s", l.ID)
+			return
+		}
+		l.LeakArea, l.LeakExpansion = a, e
 	}
 }
 

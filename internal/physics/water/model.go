@@ -82,23 +82,25 @@ type controlData struct {
 
 // model is a network compiled into EPANET's internal units (ft, cfs, s).
 type model struct {
-	net        *Network
-	nn, nj, nl int
-	elev       []float64
-	demands    [][]demandData
-	ke         []float64
-	tanks      []tankData // index t ↔ node nj+t
-	links      []linkData
-	pumps      []pumpData
-	valves     []int
-	patterns   [][]float64
-	controls   []controlData
-	rules      []ruleData
-	edges      [][2]int
-	sym        *sparse.Symbolic
-	bias       []float64 // level or pressure bias the controls see, per node (internal units)
-	qual       *qualModel
-	openAdj    [][]int // links at each node, for connectivity checks
+	net              *Network
+	nn, nj, nl       int
+	elev             []float64
+	demands          [][]demandData
+	ke               []float64
+	tanks            []tankData // index t ↔ node nj+t
+	links            []linkData
+	pumps            []pumpData
+	valves           []int
+	patterns         [][]float64
+	controls         []controlData
+	rules            []ruleData
+	edges            [][2]int
+	sym              *sparse.Symbolic
+	bias             []float64 // level or pressure bias the controls see, per node (internal units)
+	qual             *qualModel
+	openAdj          [][]int   // links at each node, for connectivity checks
+	leakCfa, leakCva []float64 // per junction: inverted FAVAD leakage coefficients (EPANET 2.3)
+	hasLeak          bool
 	// options
 	hexp, qexp, hacc, htol, qtol, rqtol, viscos, spgrav, dmult float64
 	maxIter, extraIter, checkFreq, maxCheck                    int
@@ -353,6 +355,7 @@ func compileWith(net *Network, prev *model) (*model, error) {
 		}
 		m.controls = append(m.controls, cd)
 	}
+	m.compileLeakage()
 	if err := m.compileRules(); err != nil {
 		return nil, err
 	}
@@ -469,4 +472,45 @@ func (m *model) tankGrade(t *tankData, v float64) float64 {
 	}
 	y := interp(t.vcurve.Y, t.vcurve.X, v*m.hcf*m.hcf*m.hcf)
 	return m.elev[t.node] + y/m.hcf
+}
+
+// compileLeakage sums the FAVAD leak coefficients of the pipes at each
+// junction (half a pipe per end; a whole pipe at a junction whose other
+// end is a tank or reservoir) and inverts them, as EPANET 2.3's
+// leakage_init: leak flow = Co·L·(A0 + m·h)·√h, Co = 0.6·√(2g).
+func (m *model) compileLeakage() {
+	m.leakCfa = make([]float64, m.nj)
+	m.leakCva = make([]float64, m.nj)
+	m.hasLeak = false
+	const cOrif = 4.8149866e-6 // 0.6·√(2g) in ft^0.5/s, times 1e-6 for mm²
+	for k, l := range m.net.Links {
+		if l.Kind > Pipe || l.LeakArea == 0 && l.LeakExpansion == 0 {
+			continue
+		}
+		ld := &m.links[k]
+		if ld.n1 >= m.nj && ld.n2 >= m.nj {
+			continue
+		}
+		cArea := cOrif * l.LeakArea / (mPerFt * mPerFt)
+		cExp := cOrif * l.LeakExpansion
+		length := ld.length * m.hcf / 100
+		if ld.n1 < m.nj && ld.n2 < m.nj {
+			length *= 0.5
+		}
+		m.hasLeak = true
+		for _, n := range []int{ld.n1, ld.n2} {
+			if n < m.nj {
+				m.leakCfa[n] += cArea * length
+				m.leakCva[n] += cExp * length
+			}
+		}
+	}
+	for i := 0; i < m.nj; i++ {
+		if c := m.leakCfa[i]; c > 0 {
+			m.leakCfa[i] = 1 / (c * c)
+		}
+		if c := m.leakCva[i]; c > 0 {
+			m.leakCva[i] = 1 / math.Pow(c, 2.0/3.0)
+		}
+	}
 }

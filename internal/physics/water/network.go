@@ -121,7 +121,11 @@ type Link struct {
 	Price                                           float64 // energy price, 0 = global
 	// Water quality.
 	Kbulk, Kwall float64 // Missing = global
-	Line         int
+	// Pipe leakage (EPANET 2.3 FAVAD model, [LEAKAGE]): leak area in mm²
+	// per 100 length units of pipe, and its growth in mm² per unit of
+	// pressure head.
+	LeakArea, LeakExpansion float64
+	Line                    int
 }
 
 // Curve is an X-Y curve in user units.
