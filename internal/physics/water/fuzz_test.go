@@ -63,6 +63,9 @@ func buildFuzzNet(data []byte) string {
 	fmt.Fprintf(&b, "[PUMPS]\n%s[VALVES]\n%s", pumps.String(), valves.String())
 	fmt.Fprintf(&b, "[CONTROLS]\n LINK P0 CLOSED IF NODE T ABOVE %d\n LINK P0 OPEN AT TIME %d\n", next()%20, next()%6)
 	fmt.Fprintf(&b, "[RULES]\nRULE r\nIF TANK T LEVEL BELOW %d\nTHEN PIPE P0 STATUS IS OPEN\n", next()%20)
+	if next()%2 == 0 {
+		fmt.Fprintf(&b, "[LEAKAGE]\n P0 %d %d\n", next()%100, next()%5)
+	}
 	fmt.Fprintf(&b, "[OPTIONS]\n Headloss %s\n", []string{"H-W", "D-W", "C-M"}[next()%3])
 	if next()%3 == 0 {
 		b.WriteString(" Demand Model PDA\n Required Pressure 20\n")
