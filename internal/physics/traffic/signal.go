@@ -202,6 +202,9 @@ type Switch struct {
 	Begin, End       float64
 }
 
+// maxPhaseChanges bounds the phase changes GreenIntervals walks through.
+const maxPhaseChanges = 10_000_000
+
 // GreenIntervals lists, for every connection the signal drives, each green
 // interval of the fixed-time plan that has ended by time end, in order of
 // end time — the switch times SUMO logs for a static program.
@@ -211,7 +214,7 @@ func (s *Signal) GreenIntervals(p Plan, end float64) []Switch {
 	start := make([]float64, k)
 	on := make([]bool, k)
 	t := 0.0
-	for t <= end {
+	for iter := 0; t <= end && iter < maxPhaseChanges; iter++ {
 		ph, left := p.PhaseAt(t)
 		if math.IsInf(left, 1) || left <= 0 {
 			break

@@ -2,10 +2,11 @@ package traffic
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/citadel-city/citadel/internal/diag"
 )
 
 const eps = 1e-9
@@ -104,6 +105,9 @@ type Sample struct {
 	Arrived float64 `json:"arrived"`
 }
 
+// maxSteps bounds a run (31 days of 1 s steps).
+const maxSteps = 31 * 24 * 3600
+
 // SampleEvery is the spacing of Result.Series, s.
 const SampleEvery = 60
 
@@ -133,8 +137,11 @@ func Run(ctx context.Context, sc *Scenario) (*Result, error) {
 func (m *model) run(ctx context.Context) (*Result, error) {
 	dt := m.p.Step
 	steps := int(math.Round(m.sc.Duration / dt))
+	if steps > maxSteps {
+		return nil, diag.Errorf("duration %v s is more than %d steps of %v s", m.sc.Duration, maxSteps, dt)
+	}
 	if steps <= 0 {
-		return nil, fmt.Errorf("duration %v s is shorter than a step", m.sc.Duration)
+		return nil, diag.Errorf("duration %v s is shorter than a step", m.sc.Duration)
 	}
 	res := &Result{Engine: "ctm", Duration: float64(steps) * dt, Step: dt}
 	ncom := len(m.coms)
