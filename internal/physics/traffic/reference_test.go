@@ -117,6 +117,7 @@ func TestSwitchTimesMatchSUMO(t *testing.T) {
 type sumoStats struct {
 	inserted, running, waiting, arrived, duration float64
 	meanRunning, meanHalting                      float64
+	runningAt                                     map[float64]float64 // running vehicles by step time
 }
 
 func readSUMOStats(t testing.TB, ref string) sumoStats {
@@ -140,6 +141,7 @@ func readSUMOStats(t testing.TB, ref string) sumoStats {
 	}
 	var sum struct {
 		Steps []struct {
+			Time    string `xml:"time,attr"`
 			Running string `xml:"running,attr"`
 			Halting string `xml:"halting,attr"`
 		} `xml:"step"`
@@ -148,8 +150,11 @@ func readSUMOStats(t testing.TB, ref string) sumoStats {
 		t.Fatal(err)
 	}
 	s := sumoStats{inserted: st.V.Inserted, running: st.V.Running, waiting: st.V.Waiting, arrived: st.Trip.Count, duration: st.Trip.Duration}
+	s.runningAt = map[float64]float64{}
 	for _, x := range sum.Steps {
 		r, _ := strconv.ParseFloat(x.Running, 64)
+		tm, _ := strconv.ParseFloat(x.Time, 64)
+		s.runningAt[tm] = r
 		h, _ := strconv.ParseFloat(x.Halting, 64)
 		s.meanRunning += r
 		s.meanHalting += h
@@ -203,7 +208,33 @@ func TestAggregatesAgainstSUMO(t *testing.T) {
 					t.Log(line)
 				}
 			}
-			t.Logf("halting (mean over the run): ctm %.1f, sumo %.1f (not checked: a cell averages stopped and creeping cars)", res.MeanHalting, want.meanHalting)
+			// Halting: SUMO counts cars below 0.1 m/s, the CTM cells below
+			// 1 m/s, so only a loose range.
+			if rel := res.MeanHalting/want.meanHalting - 1; math.Abs(rel) > 0.3 {
+				t.Errorf("mean halting ctm %.1f sumo %.1f (%+.0f%%, beyond ±30%%)", res.MeanHalting, want.meanHalting, 100*rel)
+			} else {
+				t.Logf("halting      ctm %9.1f  sumo %9.1f  %+6.1f%%", res.MeanHalting, want.meanHalting, 100*rel)
+			}
+			// Running vehicles minute by minute (SUMO's summary at step
+			// T−1 is the state after the step ending at T).
+			var se, sum float64
+			var k int
+			for _, smp := range res.Series {
+				if r, ok := want.runningAt[smp.T-1]; ok {
+					se += (smp.Running - r) * (smp.Running - r)
+					sum += r
+					k++
+				}
+			}
+			if k < 50 {
+				t.Fatalf("only %d minutes matched SUMO's summary", k)
+			}
+			nrmse := math.Sqrt(se/float64(k)) / (sum / float64(k))
+			if nrmse > 0.3 {
+				t.Errorf("running vehicles per minute: RMSE %.0f%% of the mean (> 30%%)", 100*nrmse)
+			} else {
+				t.Logf("running vehicles per minute over %d minutes: RMSE %.1f%% of SUMO's mean", k, 100*nrmse)
+			}
 		})
 	}
 }
