@@ -274,3 +274,34 @@ func TestLeakageFAVAD(t *testing.T) {
 		t.Fatalf("mass balance: reservoir %g, leak %g", sn.Demand[r], sn.Demand[j])
 	}
 }
+
+func TestTankFullAndOverflowEvents(t *testing.T) {
+	// A small tank fed by a high reservoir fills; with Overflow YES it then
+	// spills instead of closing its inlet.
+	base := `[JUNCTIONS]
+ J 0 0
+[RESERVOIRS]
+ R 200
+[TANKS]
+ T 100 5 0 10 10 0 * %s
+[PIPES]
+ P1 R J 100 12 100
+ P2 J T 100 12 100
+[TIMES]
+ Duration 6
+[END]
+`
+	for _, tc := range []struct{ flag, want string }{{"NO", "full"}, {"YES", "overflowing"}} {
+		res := runInp(t, fmt.Sprintf(base, tc.flag))
+		s := res.Summarize()
+		found := false
+		for _, e := range s.TankEvents {
+			if e.Tank == "T" && e.State == tc.want {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("overflow %s: tank events %+v, want %q", tc.flag, s.TankEvents, tc.want)
+		}
+	}
+}

@@ -154,7 +154,7 @@ type Summary struct {
 // TankEvent says that a tank was empty or full at some reporting periods.
 type TankEvent struct {
 	Tank    string `json:"tank"`
-	State   string `json:"state"` // "empty" or "full"
+	State   string `json:"state"` // "empty", "full" or "overflowing"
 	Periods int    `json:"periods"`
 	FirstS  int64  `json:"first_time_s"`
 }
@@ -199,11 +199,14 @@ func (r *Results) Summarize() *Summary {
 				s.LowPressure = append(s.LowPressure, pi)
 			}
 		case Tank:
-			for _, st := range []string{"empty", "full"} {
+			for _, st := range []string{"empty", "full", "overflowing"} {
 				ev := TankEvent{Tank: n.ID, State: st}
 				for _, sn := range r.Periods {
 					lvl := sn.Head[i] - n.Elev
-					if st == "empty" && lvl <= n.MinLevel+1e-3 || st == "full" && lvl >= n.MaxLevel-1e-3 {
+					full := lvl >= n.MaxLevel-1e-3
+					// An overflow-capable tank that is full and still fed spills.
+					spill := full && n.Overflow && sn.Demand[i] > 0
+					if st == "empty" && lvl <= n.MinLevel+1e-3 || st == "full" && full && !spill || st == "overflowing" && spill {
 						if ev.Periods == 0 {
 							ev.FirstS = sn.Time
 						}
