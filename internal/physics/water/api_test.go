@@ -2,6 +2,7 @@ package water
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -170,5 +171,35 @@ func TestChlorineBoosterAttack(t *testing.T) {
 	}
 	if _, _, err := r2.QualityBelow(1); err == nil {
 		t.Fatal("QualityBelow accepted an age analysis")
+	}
+}
+
+func TestConcurrentSimulators(t *testing.T) {
+	// Independent simulators on clones run in parallel and agree.
+	net := loadNet1(t)
+	want, err := Run(context.Background(), net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func() {
+			res, err := Run(context.Background(), net.Clone())
+			if err == nil {
+				for p := range res.Periods {
+					for i := range res.Periods[p].Head {
+						if res.Periods[p].Head[i] != want.Periods[p].Head[i] {
+							err = fmt.Errorf("period %d node %d: %g vs %g", p, i, res.Periods[p].Head[i], want.Periods[p].Head[i])
+						}
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

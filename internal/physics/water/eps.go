@@ -331,7 +331,11 @@ type RunOptions struct {
 }
 
 // Simulator runs a compiled network; it can be re-run without re-reading
-// or re-analysing the network.
+// or re-analysing the network. A Simulator is not safe for concurrent use:
+// give each goroutine its own (NewSimulator on a Clone of the network; the
+// compilation takes milliseconds). Do not modify a Network while a
+// Simulator compiled from it runs; changes take effect at the next
+// NewSimulator or Reload.
 type Simulator struct {
 	m *model
 	s *hydState
