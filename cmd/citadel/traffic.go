@@ -46,6 +46,7 @@ Attacks (--attack, repeatable; times in seconds or durations like 10m, and
   all-red:T0-T1              every signal output red
   all-green:T0-T1            all outputs green requested; the conflict monitor
                              refuses it and flashes red (all-way stop) until T1
+  dark:T0-T1                 signals without power: all-way stop (cascades)
   plan:T0-T1:offset=S,phaseN=S  change the offset and phase durations (splits)
   detector:T0-T1:stuck-on|stuck-off  falsified detectors (actuated programs)
 With attacks, the same scenario also runs without them and the differences
@@ -113,6 +114,7 @@ Exit codes: 0 ok, 1 failure, 2 bad input.`,
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.BoolVar(&noBaseline, "no-baseline", false, "do not also run the scenario without attacks")
 	f.Float64Var(&p.SatFlow, "sat-flow", 0, "ctm: saturation flow per lane, veh/h (default 1800)")
+	f.Float64Var(&p.Step, "step", 0, "ctm: time step in seconds (default 1; 2 runs about 4 times faster, coarser)")
 	f.Float64Var(&p.StopHeadway, "stop-headway", 0, "ctm: seconds between vehicles at a flashing-red junction (default 2.5)")
 	f.Float64Var(&p.MMUReset, "mmu-reset", 0, "seconds after an all-green attack before the conflict monitor is reset")
 	return cmd

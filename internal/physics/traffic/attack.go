@@ -22,6 +22,10 @@ const (
 	AllGreen AttackKind = "all-green"
 	// PlanChange replaces phase durations (splits) and the offset.
 	PlanChange AttackKind = "plan"
+	// Dark is a signal without power (a feeder outage with no cabinet
+	// battery left): drivers treat the junction as an all-way stop. It is
+	// an effect for cascades rather than an attack.
+	Dark AttackKind = "dark"
 	// DetectorFalse falsifies detector data of actuated programs: stuck-on
 	// makes every phase run to its maximum, stuck-off ends every phase at
 	// its minimum.
@@ -60,6 +64,7 @@ func (a *Attack) applies(id string, t float64) bool {
 //
 //	all-red:T0-T1[@tl,tl...]
 //	all-green:T0-T1[@...]
+//	dark:T0-T1[@...]
 //	plan:T0-T1:offset=S,phase0=S,phase4=S[@...]
 //	detector:T0-T1:stuck-on|stuck-off[@...]
 //
@@ -99,7 +104,7 @@ func ParseAttack(s string) (Attack, error) {
 		args = parts[2]
 	}
 	switch a.Kind {
-	case AllRed, AllGreen:
+	case AllRed, AllGreen, Dark:
 		if args != "" {
 			return a, diag.Errorf("attack %q: %s takes no arguments", s, a.Kind)
 		}
@@ -136,7 +141,7 @@ func ParseAttack(s string) (Attack, error) {
 			return a, diag.Errorf("attack %q: detector takes stuck-on or stuck-off", s)
 		}
 	default:
-		return a, diag.Errorf("attack %q: unknown kind %q (all-red, all-green, plan, detector)", s, a.Kind)
+		return a, diag.Errorf("attack %q: unknown kind %q (all-red, all-green, dark, plan, detector)", s, a.Kind)
 	}
 	return a, nil
 }

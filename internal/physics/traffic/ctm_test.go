@@ -204,6 +204,10 @@ func TestAttacks(t *testing.T) {
 	red := run("all-red:600-900")
 	green := run("all-green:600-900")
 	plan := run("plan:600-1800:phase0=10,phase4=70")
+	dark := run("dark:600-900")
+	if len(dark.MMUTrips) != 0 {
+		t.Errorf("a dark signal tripped the conflict monitor: %v", dark.MMUTrips)
+	}
 	if len(base.MMUTrips) != 0 || len(red.MMUTrips) != 0 {
 		t.Errorf("conflict monitor tripped without an all-green request: %v %v", base.MMUTrips, red.MMUTrips)
 	}
@@ -213,7 +217,7 @@ func TestAttacks(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		res  *Result
-	}{{"all-red", red}, {"all-green", green}, {"plan", plan}} {
+	}{{"all-red", red}, {"all-green", green}, {"plan", plan}, {"dark", dark}} {
 		if c.res.DelayVehHours+c.res.DepartDelayVehHours <= base.DelayVehHours+base.DepartDelayVehHours {
 			t.Errorf("%s: delay %.1f+%.1f veh·h not above the baseline %.1f+%.1f", c.name, c.res.DelayVehHours, c.res.DepartDelayVehHours, base.DelayVehHours, base.DepartDelayVehHours)
 		}
@@ -248,6 +252,7 @@ func TestParseAttack(t *testing.T) {
 		{"all-green:10m-15m@t", true, AllGreen},
 		{"plan:0-3600:offset=20,phase0=10", true, PlanChange},
 		{"detector:0-100:stuck-on", true, DetectorFalse},
+		{"dark:0-100@t", true, Dark},
 		{"detector:0-100:sideways", false, ""},
 		{"all-red:900-600", false, ""},
 		{"all-red", false, ""},

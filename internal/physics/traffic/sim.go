@@ -534,6 +534,7 @@ func invCum(cum []float64, v, dt float64) float64 {
 func (m *model) updateSignal(s *sigRun, t float64, res *Result) {
 	plan := s.plan
 	var allRed, allGreen *Attack
+	dark := false
 	detector := 0 // 0 honest, 1 stuck-on, -1 stuck-off
 	for i := range m.sc.Attacks {
 		a := &m.sc.Attacks[i]
@@ -545,6 +546,8 @@ func (m *model) updateSignal(s *sigRun, t float64, res *Result) {
 			allRed = a
 		case AllGreen:
 			allGreen = a
+		case Dark:
+			dark = true
 		case PlanChange:
 			plan = alterPlan(plan, a)
 		case DetectorFalse:
@@ -579,7 +582,7 @@ func (m *model) updateSignal(s *sigRun, t float64, res *Result) {
 				LinkA: pairs[0][0], LinkB: pairs[0][1], Pairs: len(pairs)})
 		}
 	}
-	s.flash = t < s.flashUntil
+	s.flash = t < s.flashUntil || dark
 	s.state = st
 }
 
