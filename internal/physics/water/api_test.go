@@ -203,3 +203,35 @@ func TestConcurrentSimulators(t *testing.T) {
 		}
 	}
 }
+
+func TestOnPeriodStreams(t *testing.T) {
+	net := loadNet1(t)
+	sim, err := NewSimulator(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := sim.Run(context.Background(), RunOptions{Duration: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heads []float64
+	n := 0
+	res, err := sim.Run(context.Background(), RunOptions{Duration: -1, OnPeriod: func(sn *Snapshot) {
+		if sn.Period != n || sn.Time != want.Periods[n].Time {
+			t.Fatalf("period %d at %d, want %d at %d", sn.Period, sn.Time, n, want.Periods[n].Time)
+		}
+		heads = append(heads, sn.Head[net.NodeIndex("2")])
+		n++
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Periods) != 0 || n != len(want.Periods) {
+		t.Fatalf("%d streamed, %d stored; want %d streamed", n, len(res.Periods), len(want.Periods))
+	}
+	for p, h := range heads {
+		if h != want.Periods[p].Head[net.NodeIndex("2")] {
+			t.Fatalf("period %d: tank head %g, want %g", p, h, want.Periods[p].Head[net.NodeIndex("2")])
+		}
+	}
+}

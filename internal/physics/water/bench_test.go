@@ -77,3 +77,29 @@ func BenchmarkWriteCSVCTOWN(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRunStreamCTOWN re-runs CTOWN with RunOptions.OnPeriod, as an
+// attack scorer that keeps only its own measures would.
+func BenchmarkRunStreamCTOWN(b *testing.B) {
+	dir := shareddata.Path(b, "water", "networks", "CTOWN")
+	net, err := ReadFile(filepath.Join(dir, "CTOWN.inp"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sim, err := NewSimulator(net)
+	if err != nil {
+		b.Fatal(err)
+	}
+	minP := 0.0
+	b.ReportAllocs()
+	for b.Loop() {
+		_, err := sim.Run(context.Background(), RunOptions{Duration: -1, OnPeriod: func(sn *Snapshot) {
+			for _, p := range sn.Pressure {
+				minP = min(minP, p)
+			}
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

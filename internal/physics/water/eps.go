@@ -328,6 +328,10 @@ type RunOptions struct {
 	// offset added to a tank's level (length units) or a junction's
 	// pressure (pressure units). The hydraulics are unaffected.
 	LevelBias map[string]float64
+	// OnPeriod, when set, receives each reporting period instead of
+	// Results.Periods, in one reused Snapshot: copy what you keep. It
+	// spares the memory of long runs repeated many times.
+	OnPeriod func(*Snapshot)
 }
 
 // Simulator runs a compiled network; it can be re-run without re-reading
@@ -346,6 +350,9 @@ type Simulator struct {
 	statusArena []Status
 	hbuf        []float64
 	expect      int // reporting periods expected in the current run
+	// one snapshot's storage for RunOptions.OnPeriod
+	reuse       []float64
+	reuseStatus []Status
 }
 
 // NewSimulator compiles net for simulation.
@@ -386,6 +393,10 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 		sim.expect = int((dur-m.rstart)/m.rstep) + 1
 	}
 	sim.arena, sim.statusArena = nil, nil
+	if opt.OnPeriod != nil && len(sim.reuse) != 4*m.nn+5*m.nl {
+		sim.reuse = make([]float64, 4*m.nn+5*m.nl)
+		sim.reuseStatus = make([]Status, m.nl)
+	}
 	rtime := m.rstep
 	nextReport := m.rstart
 	period := 0
@@ -432,7 +443,14 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 		// Like EPANET, a solution at or after the next report time is
 		// reported once, labelled with that report time.
 		if s.htime >= nextReport {
-			res.Periods = append(res.Periods, sim.snapshot(period, nextReport))
+			if opt.OnPeriod != nil {
+				sim.expect = period + 1 // one snapshot's storage, reused
+				sim.arena, sim.statusArena = sim.reuse, sim.reuseStatus
+				sn := sim.snapshot(period, nextReport)
+				opt.OnPeriod(&sn)
+			} else {
+				res.Periods = append(res.Periods, sim.snapshot(period, nextReport))
+			}
 			period++
 			nextReport += m.rstep
 		}
