@@ -252,6 +252,7 @@ const (
 	ruleStorm
 	ruleToggle
 	ruleEnvelope
+	ruleEvent // per-transaction events (restarts, broadcast writes ...), keyed by signature
 )
 
 // winKey identifies the window of a rule; unused fields stay zero.
@@ -262,6 +263,7 @@ type winKey struct {
 	server  netip.Addr
 	station uint32
 	point   string
+	sid     int
 }
 
 // maxWindows bounds the state of the windowed rules; it is cleared when
@@ -502,8 +504,18 @@ func (d *Detector) stateless(tx *Transaction) {
 			}
 		}
 	}
+	// Events fire once per client, server and signature every RealertAfter.
+	event := func(sid int) *window {
+		w := d.win(winKey{rule: ruleEvent, proto: tx.Proto, client: client, server: server, sid: sid})
+		if !ready(w, tx.TS) {
+			return nil
+		}
+		return w
+	}
 	if tx.Broadcast && tx.Write {
-		d.fire(tx, SIDBroadcastWrite, 1, "T0855", "OT broadcast write", "no broadcast writes", "write to broadcast station "+strconv.FormatUint(uint64(tx.Station), 10), nil, "")
+		if w := event(SIDBroadcastWrite); w != nil {
+			d.fire(tx, SIDBroadcastWrite, 1, "T0855", "OT broadcast write", "no broadcast writes", "write to broadcast station "+strconv.FormatUint(uint64(tx.Station), 10), w, "")
+		}
 	}
 	if tx.Exception != "" {
 		if w := d.win(winKey{rule: ruleStorm, server: server}); w.add(tx.TS, StormWindow, 0, false) >= StormCount && ready(w, tx.TS) {
@@ -539,17 +551,24 @@ func (d *Detector) stateless(tx *Transaction) {
 		d.fire(tx, SIDMassToggle, 1, "T0806", "OT mass toggling of coils/relays", fmt.Sprintf("< %d points switched per %v", ToggleCount, ToggleWindow),
 			fmt.Sprintf("%d points switched by %s", n, client), w, "")
 	}
+	var sid, sev int
+	var tech, sig string
 	switch tx.FuncName {
 	case "COLD_RESTART", "WARM_RESTART":
-		d.fire(tx, SIDRestart, 1, "T0816", "OT device restart command", "", tx.FuncName, nil, "")
+		sid, sev, tech, sig = SIDRestart, 1, "T0816", "OT device restart command"
 	case "DISABLE_UNSOLICITED":
-		d.fire(tx, SIDDisableUnsol, 2, "T0878", "OT unsolicited reporting disabled", "", tx.FuncName, nil, "")
+		sid, sev, tech, sig = SIDDisableUnsol, 2, "T0878", "OT unsolicited reporting disabled"
 	case "STOP_APPL":
-		d.fire(tx, SIDStopApplication, 1, "T0881", "OT application stopped", "", tx.FuncName, nil, "")
+		sid, sev, tech, sig = SIDStopApplication, 1, "T0881", "OT application stopped"
 	case "OPEN_FILE", "CLOSE_FILE", "DELETE_FILE", "GET_FILE_INFO", "ABORT_FILE", "AUTHENTICATE_FILE":
-		d.fire(tx, SIDFileTransfer, 2, "T0867", "OT file transfer", "", tx.FuncName, nil, "file "+tx.Flow.UID)
+		sid, sev, tech, sig = SIDFileTransfer, 2, "T0867", "OT file transfer"
 	case "PROGRAM_484", "PROGRAM_584_984", "PROGRAM_884_U84", "PROGRAM_CONCEPT", "PROGRAM_584_984_2", "PROGRAM_UNITY", "FIRMWARE_REPLACEMENT":
-		d.fire(tx, SIDProgramDownload, 1, "T0843", "OT programming or firmware function", "", tx.FuncName, nil, "program "+tx.Flow.UID+" "+tx.FuncName)
+		sid, sev, tech, sig = SIDProgramDownload, 1, "T0843", "OT programming or firmware function"
+	}
+	if sid != 0 && tx.HasRequest {
+		if w := event(sid); w != nil {
+			d.fire(tx, sid, sev, tech, sig, "", tx.FuncName, w, "")
+		}
 	}
 }
 

@@ -61,7 +61,7 @@ type LogWriter struct {
 // (TSV only). open is the time written in #open (Zeek writes the wall-clock
 // time the log was opened).
 func NewLogWriter(w io.Writer, s *Schema, f Format, open time.Time) *LogWriter {
-	lw := &LogWriter{schema: s, format: f, bw: bufio.NewWriterSize(w, 256<<10)}
+	lw := &LogWriter{schema: s, format: f, bw: bufio.NewWriterSize(w, 64<<10)}
 	lw.row.w = lw
 	lw.row.buf = make([]byte, 0, 512)
 	if f == TSV {
