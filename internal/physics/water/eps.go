@@ -353,6 +353,7 @@ type Simulator struct {
 	// one snapshot's storage for RunOptions.OnPeriod
 	reuse       []float64
 	reuseStatus []Status
+	streamSn    Snapshot
 }
 
 // NewSimulator compiles net for simulation.
@@ -446,8 +447,8 @@ func (sim *Simulator) Run(ctx context.Context, opt RunOptions) (*Results, error)
 			if opt.OnPeriod != nil {
 				sim.expect = period + 1 // one snapshot's storage, reused
 				sim.arena, sim.statusArena = sim.reuse, sim.reuseStatus
-				sn := sim.snapshot(period, nextReport)
-				opt.OnPeriod(&sn)
+				sim.streamSn = sim.snapshot(period, nextReport)
+				opt.OnPeriod(&sim.streamSn)
 			} else {
 				res.Periods = append(res.Periods, sim.snapshot(period, nextReport))
 			}
