@@ -2,6 +2,8 @@ package sim
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/citadel-city/citadel/internal/model"
@@ -94,15 +96,23 @@ func (cc *consequenceCache) get(key string) (model.Consequence, error) {
 	return x, nil
 }
 
-// An effect key is the ascending target indexes, 3 bytes each.
+// An effect key is the ascending target indexes in decimal, each followed
+// by a comma: text, so that tallies travel as JSON.
 func appendEffect(b []byte, t int) []byte {
-	return append(b, byte(t>>16), byte(t>>8), byte(t))
+	return append(strconv.AppendInt(b, int64(t), 10), ',')
 }
 
 func decodeEffect(key string) []int {
-	out := make([]int, 0, len(key)/3)
-	for i := 0; i+2 < len(key); i += 3 {
-		out = append(out, int(key[i])<<16|int(key[i+1])<<8|int(key[i+2]))
+	out := make([]int, 0, 4)
+	for f := range strings.SplitSeq(key, ",") {
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil
+		}
+		out = append(out, n)
 	}
 	return out
 }

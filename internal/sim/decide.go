@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/citadel-city/citadel/internal/graph"
@@ -64,13 +65,16 @@ func Run(ctx context.Context, g *graph.Graph, opt Options) (*Report, error) {
 	return r, nil
 }
 
-// variant is a re-simulation of s with other fixes or sensors and n
-// campaigns, sharing the seed.
-func (s *Sim) variant(ctx context.Context, phase string, removed []bool, sensors Sensors, n int64) (*Tally, error) {
+// variant is a re-simulation of s with other fixes or sensors (by id) and
+// n campaigns, sharing the seed and the runner.
+func (s *Sim) variant(ctx context.Context, phase string, fixes, sensors []string, n int64) (*Tally, error) {
 	opt := s.opt
 	opt.Campaigns = n
 	opt.Progress = nil
-	v, err := newSim(s.g, opt, s.env.Targets, removed, sensors)
+	opt.Fixes = fixes
+	opt.Sensors = sensors
+	opt.Epoch = s.opt.Epoch
+	v, err := New(s.g, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +123,7 @@ func (s *Sim) rankFixes(ctx context.Context, main *Tally, cache *consequenceCach
 	n := s.opt.DecisionCampaigns
 	base := main
 	if n != s.opt.Campaigns {
-		if base, err = s.variant(ctx, "fixes", s.removed, s.sensors, n); err != nil {
+		if base, err = s.variant(ctx, "fixes", s.opt.Fixes, s.opt.Sensors, n); err != nil {
 			return nil, err
 		}
 	}
@@ -130,12 +134,7 @@ func (s *Sim) rankFixes(ctx context.Context, main *Tally, cache *consequenceCach
 	out := make([]FixResult, 0, len(cands))
 	for i, f := range cands {
 		fx := g.Fixes[f]
-		removed := make([]bool, g.G.M())
-		if s.removed != nil {
-			copy(removed, s.removed)
-		}
-		removed[fx.Edge] = true
-		t, err := s.variant(ctx, "fixes", removed, s.sensors, n)
+		t, err := s.variant(ctx, "fixes", append(slices.Clone(s.opt.Fixes), fx.ID), s.opt.Sensors, n)
 		if err != nil {
 			return nil, err
 		}
@@ -169,7 +168,8 @@ func (s *Sim) placeSensors(ctx context.Context, cache *consequenceCache) ([]Sens
 	c := s.g.City
 	n := max(s.opt.DecisionCampaigns/2, 1)
 	cur := s.sensors.clone()
-	base, err := s.variant(ctx, "sensors", s.removed, cur, n)
+	ids := slices.Clone(s.opt.Sensors)
+	base, err := s.variant(ctx, "sensors", s.opt.Fixes, ids, n)
 	if err != nil {
 		return nil, err
 	}
@@ -186,10 +186,8 @@ func (s *Sim) placeSensors(ctx context.Context, cache *consequenceCache) ([]Sens
 			p, risk  float64
 		}
 		var best *cand
-		try := func(id, kind string, zone int, set func(Sensors)) error {
-			sn := cur.clone()
-			set(sn)
-			t, err := s.variant(ctx, "sensors", s.removed, sn, n)
+		try := func(id, kind string, zone int) error {
+			t, err := s.variant(ctx, "sensors", s.opt.Fixes, append(slices.Clone(ids), id), n)
 			if err != nil {
 				return err
 			}
@@ -207,7 +205,7 @@ func (s *Sim) placeSensors(ctx context.Context, cache *consequenceCache) ([]Sens
 			if cur.Zones[zi] {
 				continue
 			}
-			if err := try(z.ID, "zone", zi, func(sn Sensors) { sn.Zones[zi] = true }); err != nil {
+			if err := try(z.ID, "zone", zi); err != nil {
 				return nil, err
 			}
 		}
@@ -215,7 +213,7 @@ func (s *Sim) placeSensors(ctx context.Context, cache *consequenceCache) ([]Sens
 			if cur.Conduits[ci] {
 				continue
 			}
-			if err := try(cd.ID, "conduit", -1-ci, func(sn Sensors) { sn.Conduits[ci] = true }); err != nil {
+			if err := try(cd.ID, "conduit", -1-ci); err != nil {
 				return nil, err
 			}
 		}
@@ -224,6 +222,7 @@ func (s *Sim) placeSensors(ctx context.Context, cache *consequenceCache) ([]Sens
 		}
 		out = append(out, SensorResult{Rank: rank, ID: best.id, Kind: best.kind,
 			PDetectedBeforeImpactBefore: curP, PDetectedBeforeImpactAfter: best.p, RiskBefore: curRisk, RiskAfter: best.risk})
+		ids = append(ids, best.id)
 		if best.zone >= 0 {
 			cur.Zones[best.zone] = true
 		} else {

@@ -37,6 +37,9 @@ type Options struct {
 	SensorPicks       int   // sensors to place greedily; 0 means 3
 	DecisionCampaigns int64 // campaigns per re-simulation; 0 means min(Campaigns, 20000)
 
+	// Runner runs the shards; nil runs them in this process.
+	Runner Runner
+
 	// Progress, when set, is called from the calling goroutine after every
 	// shard with the campaigns done and the total of the current phase.
 	Progress func(phase string, done, total int64)
@@ -248,14 +251,40 @@ func (s *Sim) run(ctx context.Context, phase string) (*Tally, error) {
 		hi := min(lo+s.opt.Epoch, n)
 		epoch := s.newTally()
 		k := int64(s.opt.Shards)
+		var shards []Shard
 		for sh := range k {
 			a, b := lo+(hi-lo)*sh/k, lo+(hi-lo)*(sh+1)/k
-			if a == b {
-				continue
+			if a < b {
+				shards = append(shards, Shard{a, b})
 			}
-			epoch.Merge(s.runShard(ws, a, b))
+		}
+		if s.opt.Runner != nil {
+			var learned *Counts
+			if learner != nil {
+				learned = &Counts{Attempts: total.Attempts, Unseen: total.Unseen}
+			}
+			ts, err := s.opt.Runner.RunShards(ctx, s, shards, learned)
+			if err != nil {
+				return nil, err
+			}
+			if len(ts) != len(shards) {
+				return nil, fmt.Errorf("runner returned %d tallies for %d shards", len(ts), len(shards))
+			}
+			for i, t := range ts {
+				if err := s.checkTally(t, shards[i]); err != nil {
+					return nil, err
+				}
+				epoch.Merge(t)
+			}
 			if s.opt.Progress != nil {
-				s.opt.Progress(phase, b, n)
+				s.opt.Progress(phase, hi, n)
+			}
+		} else {
+			for _, sh := range shards {
+				epoch.Merge(s.runShard(ws, sh.Lo, sh.Hi))
+				if s.opt.Progress != nil {
+					s.opt.Progress(phase, sh.Hi, n)
+				}
 			}
 		}
 		if learner != nil {
@@ -266,6 +295,103 @@ func (s *Sim) run(ctx context.Context, phase string) (*Tally, error) {
 		total.Merge(epoch)
 	}
 	return total, nil
+}
+
+// Shard is a range of campaigns [Lo, Hi).
+type Shard struct{ Lo, Hi int64 }
+
+// Counts are the adaptive attacker's per-edge counts of all past epochs:
+// what a shard needs besides the Spec to play as this process would.
+type Counts struct {
+	Attempts []int64 `json:"attempts"`
+	Unseen   []int64 `json:"unseen"`
+}
+
+// Runner runs the shards of one epoch somewhere (other processes, other
+// machines) and returns their tallies in the order of the shards. It must
+// return a tally for every shard or an error: never a smaller sample.
+type Runner interface {
+	RunShards(ctx context.Context, s *Sim, shards []Shard, learned *Counts) ([]*Tally, error)
+}
+
+// checkTally rejects a tally that does not match its shard or this
+// simulation's shape.
+func (s *Sim) checkTally(t *Tally, sh Shard) error {
+	if t == nil || t.Campaigns != sh.Hi-sh.Lo || len(t.Targets) != len(s.g.Targets) || len(t.Attempts) != s.g.G.M() ||
+		len(t.Unseen) != s.g.G.M() || len(t.Used) != s.g.G.M() || len(t.ObjCampaigns) != len(s.objs) || len(t.ObjSuccesses) != len(s.objs) {
+		return fmt.Errorf("shard %d–%d: tally does not match the simulation (wrong model or options on the worker?)", sh.Lo, sh.Hi)
+	}
+	for _, tt := range t.Targets {
+		if len(tt.Hist) != s.nbins {
+			return fmt.Errorf("shard %d–%d: histogram of %d bins, want %d", sh.Lo, sh.Hi, len(tt.Hist), s.nbins)
+		}
+	}
+	if t.Effects == nil {
+		t.Effects = map[string]int64{}
+	}
+	return nil
+}
+
+// Spec is what defines a simulation's campaigns besides the model: two
+// simulations of the same model with equal Specs play the same campaigns.
+type Spec struct {
+	Campaigns int64    `json:"campaigns"`
+	Seed      uint64   `json:"seed"`
+	Attacker  string   `json:"attacker"`
+	Epoch     int64    `json:"epoch"`
+	Budget    float64  `json:"budget_h"`
+	Response  float64  `json:"response_h"`
+	Retries   int      `json:"retries"`
+	Sigma     float64  `json:"sigma"`
+	Fixes     []string `json:"fixes,omitempty"`
+	Sensors   []string `json:"sensors,omitempty"`
+}
+
+// Spec returns the simulation's spec, defaults resolved.
+func (s *Sim) Spec() Spec {
+	o := s.opt
+	resp := o.Response
+	if resp == 0 {
+		resp = -1 // 0 after defaults means instant containment
+	}
+	return Spec{Campaigns: o.Campaigns, Seed: o.Seed, Attacker: o.Attacker, Epoch: o.Epoch, Budget: o.Budget,
+		Response: resp, Retries: retriesFlag(o.Retries), Sigma: o.Sigma, Fixes: o.Fixes, Sensors: o.Sensors}
+}
+
+func retriesFlag(r int) int {
+	if r == 0 {
+		return -1
+	}
+	return r
+}
+
+// Options returns options that reproduce the spec.
+func (sp Spec) Options() Options {
+	return Options{Campaigns: sp.Campaigns, Seed: sp.Seed, Attacker: sp.Attacker, Epoch: sp.Epoch, Budget: sp.Budget,
+		Response: sp.Response, Retries: sp.Retries, Sigma: sp.Sigma, Fixes: sp.Fixes, Sensors: sp.Sensors}
+}
+
+// RunTask plays one shard of the simulation of g defined by spec, as a
+// remote worker does: learned are the adaptive attacker's counts of the
+// past epochs (nil for other attackers), workers the goroutines to use.
+func RunTask(g *graph.Graph, spec Spec, sh Shard, learned *Counts, workers int) (*Tally, error) {
+	opt := spec.Options()
+	opt.Workers = workers
+	s, err := New(g, opt)
+	if err != nil {
+		return nil, err
+	}
+	if sh.Lo < 0 || sh.Hi > spec.Campaigns || sh.Lo >= sh.Hi {
+		return nil, fmt.Errorf("shard %d–%d outside the %d campaigns", sh.Lo, sh.Hi, spec.Campaigns)
+	}
+	if l, ok := s.plan.(Learner); ok && learned != nil {
+		m := g.G.M()
+		if len(learned.Attempts) != m || len(learned.Unseen) != m {
+			return nil, fmt.Errorf("learned counts for %d edges, the graph has %d", len(learned.Attempts), m)
+		}
+		l.Learn(learned.Attempts, learned.Unseen)
+	}
+	return s.RunShard(sh.Lo, sh.Hi), nil
 }
 
 // RunShard plays campaigns [lo, hi) with the attacker as it stands and
