@@ -30,6 +30,22 @@ func ring(t *testing.T, vph int) (*Net, *Routes) {
 	return synthNet(t, edges, conns, tls.String()), synthRoutes(t, routes.String())
 }
 
+// TestRingConflicts: without internal lanes the monitor falls back to
+// edges: entry→ring (link 1) merges with ring→ring (link 0) and, coming
+// from another approach and not a right turn, is taken to cross
+// ring→exit (link 2); links 0 and 2 share their approach.
+func TestRingConflicts(t *testing.T) {
+	n, _ := ring(t, 100)
+	for _, s := range n.Signals() {
+		if got := s.ConflictingGreens("GGG"); len(got) != 2 || got[0] != [2]int{0, 1} || got[1] != [2]int{1, 2} {
+			t.Errorf("signal %s: all green conflicts %v, want links 0–1 and 1–2", s.ID, got)
+		}
+		if got := s.ConflictingGreens("GrG"); len(got) != 0 {
+			t.Errorf("signal %s: ring phase conflicts %v", s.ID, got)
+		}
+	}
+}
+
 func TestGridlock(t *testing.T) {
 	for _, tc := range []struct {
 		vph  int
@@ -44,6 +60,9 @@ func TestGridlock(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkConservation(t, res)
+		if len(res.MMUTrips) > 0 {
+			t.Errorf("the ring's plan tripped the conflict monitor: %v", res.MMUTrips)
+		}
 		if got := res.Gridlock != nil; got != tc.want {
 			t.Fatalf("%d veh/h per entry: gridlock %+v, want %v (arrived %.0f, spilled %v)", tc.vph, res.Gridlock, tc.want, res.Arrived, res.SpilledLanes)
 		}

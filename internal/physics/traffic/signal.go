@@ -110,6 +110,10 @@ func Green(c byte) bool {
 	return false
 }
 
+// greenOutput reports whether a state drives a green lamp, which is what a
+// conflict monitor watches (off, stop and yellow states do not).
+func greenOutput(c byte) bool { return c == 'G' || c == 'g' }
+
 // ConflictingGreens returns every pair of links (a < b) that show green
 // together in state although they conflict: what a malfunction management
 // unit checks each time the controller drives its outputs. A pair where one
@@ -118,11 +122,11 @@ func Green(c byte) bool {
 func (s *Signal) ConflictingGreens(state string) [][2]int {
 	var out [][2]int
 	for a := 0; a < len(state) && a < len(s.Conflict); a++ {
-		if !Green(state[a]) {
+		if !greenOutput(state[a]) {
 			continue
 		}
 		for b := a + 1; b < len(state) && b < len(s.Conflict); b++ {
-			if !Green(state[b]) || !s.Conflict[a][b] {
+			if !greenOutput(state[b]) || !s.Conflict[a][b] {
 				continue
 			}
 			if (state[a] == 'g' && s.Yield[a][b]) || (state[b] == 'g' && s.Yield[b][a]) {

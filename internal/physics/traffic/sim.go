@@ -173,6 +173,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 	theta := make([]float64, len(m.lanes))
 	req := make([]float64, len(m.lanes))
 	phi := make([]float64, len(m.lanes))
+	offer := make([]float64, ncom)
 	inbox := make([][]float64, len(m.lanes))
 	for i, cl := range m.lanes {
 		inbox[i] = make([]float64, len(cl.segs))
@@ -291,9 +292,18 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 				split(mv.targets, send[li]*cl.nc[L][j]/cl.n[L], func(t int, a float64) { req[t] += a })
 			}
 		}
+		// An origin asks for at most what its entry lanes could take in a
+		// step, so a long queue of departures does not crowd out the
+		// movements that merge into the same lanes.
 		for c, com := range m.coms {
+			offer[c] = 0
 			if queue[c] > eps {
-				split(m.segLanes[com.segLo], queue[c], func(t int, a float64) { req[t] += a })
+				var qcap float64
+				for _, tl := range m.segLanes[com.segLo] {
+					qcap += m.lanes[tl].q
+				}
+				offer[c] = min(queue[c], qcap)
+				split(m.segLanes[com.segLo], offer[c], func(t int, a float64) { req[t] += a })
 			}
 		}
 		for i, cl := range m.lanes {
@@ -362,7 +372,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 			}
 			var got float64
 			seg := com.segLo
-			split(m.segLanes[seg], queue[c], func(t int, x float64) {
+			split(m.segLanes[seg], offer[c], func(t int, x float64) {
 				x *= phi[t]
 				inbox[t][indexOfInt(m.lanes[t].segs, seg)] += x
 				got += x
