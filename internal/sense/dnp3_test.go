@@ -42,7 +42,7 @@ type dnp3ZeekCase struct {
 
 func dnp3Path(parts ...string) []string { return append([]string{"pcap"}, parts...) }
 
-func zeekDNP3(trace, baseline string) dnp3ZeekCase {
+func dnp3ZeekTrace(trace, baseline string) dnp3ZeekCase {
 	c := dnp3ZeekCase{
 		name:   "zeek/" + trace,
 		pcap:   dnp3Path("zeek", "testing", "btest", "Traces", "dnp3", trace+".pcap"),
@@ -55,18 +55,18 @@ func zeekDNP3(trace, baseline string) dnp3ZeekCase {
 }
 
 var dnp3ZeekCases = []dnp3ZeekCase{
-	zeekDNP3("dnp3", "events"),
-	zeekDNP3("dnp3_del_measure", "dnp3_del_measure"),
-	zeekDNP3("dnp3_file_del", "dnp3_file_del"),
-	zeekDNP3("dnp3_file_read", "dnp3_file_read"),
-	zeekDNP3("dnp3_read", "dnp3_read"),
-	zeekDNP3("dnp3_select_operate", "dnp3_select_operate"),
-	zeekDNP3("dnp3_udp_en_spon", "dnp3_udp_en_spon"),
-	zeekDNP3("dnp3_udp_select_operate", "dnp3_udp_select_operate"),
-	zeekDNP3("dnp3_write", "dnp3_write"),
-	zeekDNP3("dnp3_link_only", ""),
-	zeekDNP3("dnp3-flowbuffer-overflow-assert", ""),
-	zeekDNP3("dnp3_read_p20001", ""),
+	dnp3ZeekTrace("dnp3", "events"),
+	dnp3ZeekTrace("dnp3_del_measure", "dnp3_del_measure"),
+	dnp3ZeekTrace("dnp3_file_del", "dnp3_file_del"),
+	dnp3ZeekTrace("dnp3_file_read", "dnp3_file_read"),
+	dnp3ZeekTrace("dnp3_read", "dnp3_read"),
+	dnp3ZeekTrace("dnp3_select_operate", "dnp3_select_operate"),
+	dnp3ZeekTrace("dnp3_udp_en_spon", "dnp3_udp_en_spon"),
+	dnp3ZeekTrace("dnp3_udp_select_operate", "dnp3_udp_select_operate"),
+	dnp3ZeekTrace("dnp3_write", "dnp3_write"),
+	dnp3ZeekTrace("dnp3_link_only", ""),
+	dnp3ZeekTrace("dnp3-flowbuffer-overflow-assert", ""),
+	dnp3ZeekTrace("dnp3_read_p20001", ""),
 	{name: "icsnpp/dnp3_example", pcap: dnp3Path("icsnpp-dnp3", "testing", "traces", "dnp3_example.pcap"),
 		log: dnp3Path("icsnpp-dnp3", "testing", "baseline", "analyzer.basic", "dnp3.log"), masked: true, want: 1},
 	{name: "ics-pcap/DNP3-Read", pcap: dnp3Path("ics-pcap", "DNP3", "DNP3-Read", "DNP3-Read.pcap"),
@@ -284,7 +284,7 @@ func dnp3Hex(t testing.TB, s string) []byte {
 
 // openFile returns an OPEN_FILE request for "./test.xml" with the given
 // mode (the request of Zeek's dnp3_file_read.pcap, mode changed).
-func openFile(mode int) string {
+func dnp3OpenFile(mode int) string {
 	return fmt.Sprintf("C5 19 46 03 5B 01 24 00 1A 00 0A 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 %02X 00 00 04 04 00 2E 2F 74 65 73 74 2E 78 6D 6C", mode)
 }
 
@@ -304,9 +304,9 @@ func TestDNP3Transactions(t *testing.T) {
 	h.send(false, dnp3Hex(t, "C3 81 00 00 1E 02 00 00 01 01 0A 00 01 F6 FF"), 5) // values 10, -10
 	h.send(false, dnp3Hex(t, "F0 82 90 00 02 01 28 01 00 07 00 81"), 0)          // unsolicited, BI 7 on
 	h.send(true, dnp3Hex(t, "D0 00"), 0)                                         // CONFIRM
-	h.send(true, dnp3Hex(t, openFile(1)), 0)                                     // OPEN_FILE for reading
+	h.send(true, dnp3Hex(t, dnp3OpenFile(1)), 0)                                 // OPEN_FILE for reading
 	h.send(false, dnp3Hex(t, "C5 81 00 00"), 0)                                  // RESPONSE
-	h.send(true, dnp3Hex(t, openFile(2)), 0)                                     // OPEN_FILE for writing
+	h.send(true, dnp3Hex(t, dnp3OpenFile(2)), 0)                                 // OPEN_FILE for writing
 	h.send(false, dnp3Hex(t, "C5 81 00 00"), 0)                                  // RESPONSE
 	h.send(true, dnp3Hex(t, "C4 0D"), 0)                                         // COLD_RESTART, no answer
 	h.s.Close(&sense.Meta{Packet: h.pkt + 1, TS: h.ts.Add(time.Second)})
@@ -471,9 +471,9 @@ func BenchmarkDNP3Analyzer(b *testing.B) {
 	}
 }
 
-// tsharkDNP3Fields are the columns of the tshark 4.0.17 TSVs compared with
+// dnp3TsharkFields are the columns of the tshark 4.0.17 TSVs compared with
 // the decoder (see ../shared/data/pcap/SOURCES.md, "tshark").
-var tsharkDNP3Fields = []string{
+var dnp3TsharkFields = []string{
 	"dnp3.len", "dnp3.ctl", "dnp3.ctl.dir", "dnp3.ctl.prm", "dnp3.ctl.prifunc", "dnp3.ctl.secfunc",
 	"dnp3.dst", "dnp3.src", "dnp3.tr.fin", "dnp3.tr.fir", "dnp3.tr.seq",
 	"dnp3.al.ctl", "dnp3.al.fir", "dnp3.al.fin", "dnp3.al.con", "dnp3.al.uns", "dnp3.al.seq",
@@ -591,11 +591,11 @@ func (s *dnp3RecStream) Gap(m *sense.Meta, n int) {
 
 func (s *dnp3RecStream) Close(*sense.Meta) {}
 
-// tsharkDNP3Known lists the captures where tshark 4.0.17 and the decoder
+// dnp3TsharkKnown lists the captures where tshark 4.0.17 and the decoder
 // disagree, with the number of packets that differ and the reason, each
 // checked by hand against the raw bytes (and, for the conformance captures,
 // against opendnp3's decode in log.html, which agrees with ours).
-var tsharkDNP3Known = map[string]struct {
+var dnp3TsharkKnown = map[string]struct {
 	packets int
 	reason  string
 }{
@@ -623,7 +623,7 @@ func init() {
 		if c == "8.14.2.13" || c == "8.22.2.14" {
 			n = 2
 		}
-		tsharkDNP3Known["ics-security-tools/pcaps/dnp3/opendnp3-3/conformance/"+c+"/dump.pcap"] = struct {
+		dnp3TsharkKnown["ics-security-tools/pcaps/dnp3/opendnp3-3/conformance/"+c+"/dump.pcap"] = struct {
 			packets int
 			reason  string
 		}{n, "tshark stops after a g51 common time of occurrence and misses the g2v3/g4v3 events that follow (opendnp3 lists them, as we do)"}
@@ -673,7 +673,7 @@ func TestDNP3AgainstTshark(t *testing.T) {
 			got := rec.rows[num]
 			rows++
 			ok := true
-			for _, f := range tsharkDNP3Fields {
+			for _, f := range dnp3TsharkFields {
 				have := strings.Join(got[f], ",")
 				tl := perField[f]
 				if tl == nil {
@@ -696,7 +696,7 @@ func TestDNP3AgainstTshark(t *testing.T) {
 		}
 	}
 	cells, agree := 0, 0
-	for _, f := range tsharkDNP3Fields {
+	for _, f := range dnp3TsharkFields {
 		tl := perField[f]
 		if tl == nil {
 			continue
@@ -720,12 +720,12 @@ func TestDNP3AgainstTshark(t *testing.T) {
 		t.Fatal("no tshark rows compared")
 	}
 	for rel, n := range badPackets {
-		k, ok := tsharkDNP3Known[rel]
+		k, ok := dnp3TsharkKnown[rel]
 		if !ok || k.packets != n {
 			t.Errorf("%s: %d packets differ from tshark, %d explained", rel, n, k.packets)
 		}
 	}
-	for rel, k := range tsharkDNP3Known {
+	for rel, k := range dnp3TsharkKnown {
 		if badPackets[rel] == 0 {
 			t.Errorf("%s: expected %d differing packets (%s), found none", rel, k.packets, k.reason)
 		}
@@ -821,9 +821,9 @@ func BenchmarkPipelineDNP3(b *testing.B) {
 	b.ReportMetric(float64(packets)/float64(b.N), "packets/op")
 }
 
-// zeekEventKinds are the Zeek DNP3 events the Zeek-events oracle compares
+// dnp3ZeekEventKinds are the Zeek DNP3 events the Zeek-events oracle compares
 // (the btest "output" baselines print one line per event).
-var zeekEventKinds = map[string]bool{
+var dnp3ZeekEventKinds = map[string]bool{
 	"dnp3_header_block": true, "dnp3_application_request_header": true, "dnp3_application_response_header": true,
 	"dnp3_object_header": true, "dnp3_crob": true,
 	"dnp3_analog_input_32wFlag": true, "dnp3_analog_input_16wFlag": true, "dnp3_analog_input_32woFlag": true,
@@ -835,18 +835,18 @@ var zeekEventKinds = map[string]bool{
 	"dnp3_frozen_counter_32woFlag": true, "dnp3_frozen_counter_16woFlag": true,
 }
 
-// zeekEventRecorder renders what the decoder sees as Zeek's DNP3 events.
-type zeekEventRecorder struct{ lines *[]string }
+// dnp3ZeekEventRecorder renders what the decoder sees as Zeek's DNP3 events.
+type dnp3ZeekEventRecorder struct{ lines *[]string }
 
-func (zeekEventRecorder) Name() string          { return "dnp3zeek" }
-func (zeekEventRecorder) Version() int          { return 0 }
-func (zeekEventRecorder) Logs() []*sense.Schema { return nil }
-func (zeekEventRecorder) Ports() []sense.Port   { return sense.DNP3Analyzer{}.Ports() }
-func (r zeekEventRecorder) NewStream(*sense.Flow, *sense.Output) sense.Stream {
-	return &zeekEventStream{lines: r.lines}
+func (dnp3ZeekEventRecorder) Name() string          { return "dnp3zeek" }
+func (dnp3ZeekEventRecorder) Version() int          { return 0 }
+func (dnp3ZeekEventRecorder) Logs() []*sense.Schema { return nil }
+func (dnp3ZeekEventRecorder) Ports() []sense.Port   { return sense.DNP3Analyzer{}.Ports() }
+func (r dnp3ZeekEventRecorder) NewStream(*sense.Flow, *sense.Output) sense.Stream {
+	return &dnp3ZeekEventStream{lines: r.lines}
 }
 
-type zeekEventStream struct {
+type dnp3ZeekEventStream struct {
 	lines *[]string
 	link  [2]dnp3.Stream
 	reasm [2]dnp3.Reassembler
@@ -854,7 +854,7 @@ type zeekEventStream struct {
 	fr    dnp3.Frame
 }
 
-func (s *zeekEventStream) Data(m *sense.Meta, b []byte) {
+func (s *dnp3ZeekEventStream) Data(m *sense.Meta, b []byte) {
 	d, tf := 1, "F"
 	if m.IsOrig {
 		d, tf = 0, "T"
@@ -961,8 +961,8 @@ func (s *zeekEventStream) Data(m *sense.Meta, b []byte) {
 	}
 }
 
-func (s *zeekEventStream) Gap(*sense.Meta, int) {}
-func (s *zeekEventStream) Close(*sense.Meta)    {}
+func (s *dnp3ZeekEventStream) Gap(*sense.Meta, int) {}
+func (s *dnp3ZeekEventStream) Close(*sense.Meta)    {}
 
 // TestDNP3AgainstZeekEvents compares the decoder with the events Zeek's
 // DNP3 analyzer raised on its btest traces: link header of each fragment,
@@ -985,14 +985,14 @@ func TestDNP3AgainstZeekEvents(t *testing.T) {
 		}
 		var ref []string
 		for _, l := range strings.Split(string(b), "\n") {
-			if zeekEventKinds[strings.SplitN(l, ",", 2)[0]] {
+			if dnp3ZeekEventKinds[strings.SplitN(l, ",", 2)[0]] {
 				ref = append(ref, l)
 			}
 		}
 		var got []string
 		if _, err := sense.Run(context.Background(), sense.Config{
 			Pcaps: []string{pcap}, OutDir: t.TempDir(),
-			Engine: sense.EngineConfig{Analyzers: []sense.Analyzer{zeekEventRecorder{&got}}, IgnoreChecksums: true},
+			Engine: sense.EngineConfig{Analyzers: []sense.Analyzer{dnp3ZeekEventRecorder{&got}}, IgnoreChecksums: true},
 			Now:    func() time.Time { return time.Unix(0, 0) },
 		}); err != nil {
 			t.Fatal(err)
@@ -1016,19 +1016,19 @@ func TestDNP3AgainstZeekEvents(t *testing.T) {
 	t.Logf("Zeek events: %d/%d matched (%.2f%%)", matched, total, 100*float64(matched)/float64(max(total, 1)))
 }
 
-// suricataRecorder renders each DNP3 fragment as the flattened keys of a
+// dnp3SuricataRecorder renders each DNP3 fragment as the flattened keys of a
 // Suricata EVE "dnp3" record (dnp3.application.objects[i].points[j].*).
-type suricataRecorder struct{ recs *[]map[string]string }
+type dnp3SuricataRecorder struct{ recs *[]map[string]string }
 
-func (suricataRecorder) Name() string          { return "dnp3eve" }
-func (suricataRecorder) Version() int          { return 0 }
-func (suricataRecorder) Logs() []*sense.Schema { return nil }
-func (suricataRecorder) Ports() []sense.Port   { return sense.DNP3Analyzer{}.Ports() }
-func (r suricataRecorder) NewStream(f *sense.Flow, _ *sense.Output) sense.Stream {
-	return &suricataStream{recs: r.recs, flow: f}
+func (dnp3SuricataRecorder) Name() string          { return "dnp3eve" }
+func (dnp3SuricataRecorder) Version() int          { return 0 }
+func (dnp3SuricataRecorder) Logs() []*sense.Schema { return nil }
+func (dnp3SuricataRecorder) Ports() []sense.Port   { return sense.DNP3Analyzer{}.Ports() }
+func (r dnp3SuricataRecorder) NewStream(f *sense.Flow, _ *sense.Output) sense.Stream {
+	return &dnp3SuricataStream{recs: r.recs, flow: f}
 }
 
-type suricataStream struct {
+type dnp3SuricataStream struct {
 	recs  *[]map[string]string
 	flow  *sense.Flow
 	link  [2]dnp3.Stream
@@ -1037,9 +1037,9 @@ type suricataStream struct {
 	fr    dnp3.Frame
 }
 
-// suricataFlagNames names the bits of the flags octet by object family, as
+// dnp3SuricataFlagNames names the bits of the flags octet by object family, as
 // Suricata's EVE output does (bit 0 first).
-var suricataFlagNames = map[string][8]string{
+var dnp3SuricataFlagNames = map[string][8]string{
 	"binary":  {"online", "restart", "comm_lost", "remote_forced", "local_forced", "chatter_filter", "reserved", "state"},
 	"double":  {"online", "restart", "comm_lost", "remote_forced", "local_forced", "chatter_filter", "", ""},
 	"output":  {"online", "restart", "comm_lost", "remote_forced", "local_forced", "reserved0", "reserved1", "state"},
@@ -1047,7 +1047,7 @@ var suricataFlagNames = map[string][8]string{
 	"analog":  {"online", "restart", "comm_lost", "remote_forced", "local_forced", "over_range", "reference_err", "reserved0"},
 }
 
-func suricataFamily(g uint8) string {
+func dnp3SuricataFamily(g uint8) string {
 	switch {
 	case g == 1 || g == 2:
 		return "binary"
@@ -1063,7 +1063,7 @@ func suricataFamily(g uint8) string {
 	return ""
 }
 
-func (s *suricataStream) Data(m *sense.Meta, b []byte) {
+func (s *dnp3SuricataStream) Data(m *sense.Meta, b []byte) {
 	d := 1
 	if m.IsOrig {
 		d = 0
@@ -1138,8 +1138,8 @@ func (s *suricataStream) Data(m *sense.Meta, b []byte) {
 					put("size", len(pt.Raw))
 				}
 				put("prefix", prefix)
-				if fam := suricataFamily(oh.Group); fam != "" && pt.HasFlags {
-					for bit, name := range suricataFlagNames[fam] {
+				if fam := dnp3SuricataFamily(oh.Group); fam != "" && pt.HasFlags {
+					for bit, name := range dnp3SuricataFlagNames[fam] {
 						if name != "" {
 							put(name, pt.Flags>>bit&1)
 						}
@@ -1202,7 +1202,7 @@ func (s *suricataStream) Data(m *sense.Meta, b []byte) {
 				switch {
 				case oh.GV() == 0x0201:
 					// Suricata names the whole flags octet of g2v1 "state".
-					for _, name := range suricataFlagNames["binary"] {
+					for _, name := range dnp3SuricataFlagNames["binary"] {
 						delete(rec, p+name)
 					}
 					put("state", pt.Flags)
@@ -1215,18 +1215,18 @@ func (s *suricataStream) Data(m *sense.Meta, b []byte) {
 	}
 }
 
-func (s *suricataStream) Gap(*sense.Meta, int) {}
-func (s *suricataStream) Close(*sense.Meta)    {}
+func (s *dnp3SuricataStream) Gap(*sense.Meta, int) {}
+func (s *dnp3SuricataStream) Close(*sense.Meta)    {}
 
-type suricataFilter struct {
+type dnp3SuricataFilter struct {
 	count int
 	match map[string]string
 }
 
-// parseSuricataChecks reads the "checks" of a suricata-verify test.yaml
+// dnp3ParseSuricataChecks reads the "checks" of a suricata-verify test.yaml
 // (a fixed, simple layout: "- filter:", "count: N", "match:", "key: value").
-func parseSuricataChecks(b []byte) (filters []suricataFilter, pcap string) {
-	var cur *suricataFilter
+func dnp3ParseSuricataChecks(b []byte) (filters []dnp3SuricataFilter, pcap string) {
+	var cur *dnp3SuricataFilter
 	inMatch := false
 	lastKey := ""
 	for _, l := range strings.Split(string(b), "\n") {
@@ -1235,7 +1235,7 @@ func parseSuricataChecks(b []byte) (filters []suricataFilter, pcap string) {
 		case strings.HasPrefix(t, "pcap:"):
 			pcap = strings.TrimSpace(strings.TrimPrefix(t, "pcap:"))
 		case t == "- filter:":
-			filters = append(filters, suricataFilter{match: map[string]string{}})
+			filters = append(filters, dnp3SuricataFilter{match: map[string]string{}})
 			cur, inMatch = &filters[len(filters)-1], false
 		case cur == nil:
 		case strings.HasPrefix(t, "count:") && !inMatch:
@@ -1257,10 +1257,10 @@ func parseSuricataChecks(b []byte) (filters []suricataFilter, pcap string) {
 	return filters, pcap
 }
 
-// suricataKnown lists the suricata-verify checks we do not pass, and why.
-var suricataKnown = map[string]string{}
+// dnp3SuricataKnown lists the suricata-verify checks we do not pass, and why.
+var dnp3SuricataKnown = map[string]string{}
 
-func atoiOr(s string, def int) int {
+func dnp3Atoi(s string, def int) int {
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		return def
@@ -1268,7 +1268,7 @@ func atoiOr(s string, def int) int {
 	return n
 }
 
-func suricataValueEqual(want, have string) bool {
+func dnp3SuricataValueEqual(want, have string) bool {
 	if want == have {
 		return true
 	}
@@ -1290,7 +1290,7 @@ func TestDNP3AgainstSuricata(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		filters, pcapRel := parseSuricataChecks(b)
+		filters, pcapRel := dnp3ParseSuricataChecks(b)
 		pcap := filepath.Join(filepath.Dir(y), "input.pcap")
 		if pcapRel != "" {
 			pcap = filepath.Join(filepath.Dir(y), pcapRel)
@@ -1302,7 +1302,7 @@ func TestDNP3AgainstSuricata(t *testing.T) {
 		if _, err := os.Stat(pcap); err == nil {
 			if _, err := sense.Run(context.Background(), sense.Config{
 				Pcaps: []string{pcap}, OutDir: t.TempDir(),
-				Engine: sense.EngineConfig{Analyzers: []sense.Analyzer{suricataRecorder{&recs}}, IgnoreChecksums: true},
+				Engine: sense.EngineConfig{Analyzers: []sense.Analyzer{dnp3SuricataRecorder{&recs}}, IgnoreChecksums: true},
 				Now:    func() time.Time { return time.Unix(0, 0) },
 			}); err != nil {
 				t.Fatal(err)
@@ -1325,7 +1325,7 @@ func TestDNP3AgainstSuricata(t *testing.T) {
 			// one that completed the PDU.
 			want, hasCnt := 0, false
 			if v, ok := f.match["pcap_cnt"]; ok {
-				want, hasCnt = atoiOr(v, -1), true
+				want, hasCnt = dnp3Atoi(v, -1), true
 			}
 			n := 0
 			var near map[string]string
@@ -1335,12 +1335,12 @@ func TestDNP3AgainstSuricata(t *testing.T) {
 					if k == "pcap_cnt" {
 						continue
 					}
-					if !suricataValueEqual(v, r[k]) {
+					if !dnp3SuricataValueEqual(v, r[k]) {
 						ok = false
 						break
 					}
 				}
-				got := atoiOr(r["pcap_cnt"], -1)
+				got := dnp3Atoi(r["pcap_cnt"], -1)
 				if hasCnt && (got > want || want-got > 5) {
 					continue
 				}
@@ -1356,13 +1356,13 @@ func TestDNP3AgainstSuricata(t *testing.T) {
 				passed++
 				continue
 			}
-			if why, ok := suricataKnown[fmt.Sprintf("%s/%d", name, i)]; ok {
+			if why, ok := dnp3SuricataKnown[fmt.Sprintf("%s/%d", name, i)]; ok {
 				t.Logf("%s filter %d: %d records match, want %d: %s", name, i, n, f.count, why)
 				continue
 			}
 			t.Errorf("%s filter %d: %d records match, want %d", name, i, n, f.count)
 			for k, v := range f.match {
-				if near != nil && k != "pcap_cnt" && !suricataValueEqual(v, near[k]) {
+				if near != nil && k != "pcap_cnt" && !dnp3SuricataValueEqual(v, near[k]) {
 					t.Logf("  %s: suricata %q, citadel %q", k, v, near[k])
 				}
 			}
