@@ -482,22 +482,51 @@ func (p *inpParser) linkLine(sect string, toks []string) {
 				return
 			}
 		}
-		for _, other := range p.net.Links {
-			if !other.Kind.IsValve() {
-				continue
-			}
-			if k == PRV || k == PSV || k == FCV {
-				if other.Kind == PRV || other.Kind == PSV || other.Kind == FCV {
-					if other.To == l.To && (k == PRV || other.Kind == PRV) || other.From == l.From && (k == PSV || other.Kind == PSV) {
-						p.errorf("valve %s: illegal connection with valve %s sharing a node", id, other.ID)
-						return
-					}
-				}
-			}
+		if msg := p.valveCheck(k, l.From, l.To); msg != "" {
+			p.errorf("valve %s: %s", id, msg)
+			return
 		}
 	}
 	p.net.linkIdx[id] = len(p.net.Links)
 	p.net.Links = append(p.net.Links, l)
+}
+
+// valveCheck applies EPANET's rules for pressure and flow control valves
+// (its errors 219 and 220): they cannot touch a tank or reservoir, and
+// some pairs of them cannot share a node.
+func (p *inpParser) valveCheck(kind LinkKind, from, to string) string {
+	if kind != PRV && kind != PSV && kind != FCV {
+		return ""
+	}
+	if p.net.Node(from).Kind != Junction || p.net.Node(to).Kind != Junction {
+		return "a PRV, PSV or FCV cannot be connected to a tank or reservoir"
+	}
+	for _, o := range p.net.Links {
+		v1, v2 := o.From, o.To
+		bad := false
+		switch {
+		case o.Kind == PRV && kind == PRV:
+			bad = v2 == to || v2 == from || v1 == to
+		case o.Kind == PSV && kind == PSV:
+			bad = v1 == from || v1 == to || v2 == from
+		case o.Kind == PSV && kind == PRV:
+			bad = v1 == to
+		case o.Kind == PRV && kind == PSV:
+			bad = v2 == from
+		case o.Kind == FCV && kind == PSV:
+			bad = v2 == from
+		case o.Kind == FCV && kind == PRV:
+			bad = v1 == to
+		case o.Kind == PSV && kind == FCV:
+			bad = v1 == to
+		case o.Kind == PRV && kind == FCV:
+			bad = v2 == from
+		}
+		if bad {
+			return fmt.Sprintf("illegal connection with %v %s (shared node or valves in series)", o.Kind, o.ID)
+		}
+	}
+	return ""
 }
 
 func (p *inpParser) section(sect string, toks []string) {

@@ -67,6 +67,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad pattern ref", "[JUNCTIONS]\n J1 1 1 NOPE\n[RESERVOIRS]\n R 2\n[PIPES]\n P J1 R 1 1 1\n", "undefined pattern NOPE", 2},
 		{"bad pump", "[JUNCTIONS]\n J1 1\n[RESERVOIRS]\n R 2\n[PUMPS]\n P R J1 HEAD C\n", "undefined curve C", 6},
 		{"bad control", "[JUNCTIONS]\n J1 1\n[RESERVOIRS]\n R 2\n[PIPES]\n P J1 R 1 1 1\n[CONTROLS]\n LINK P OPEN AT TIME xx\n", "invalid time", 8},
+		{"prv at tank", "[JUNCTIONS]\n J1 1\n[RESERVOIRS]\n R 2\n[VALVES]\n V R J1 12 PRV 10\n", "cannot be connected to a tank", 6},
+		{"prvs in series", "[JUNCTIONS]\n J1 1\n J2 1\n J3 1\n[RESERVOIRS]\n R 2\n[PIPES]\n P R J1 1 1 1\n[VALVES]\n V1 J1 J2 12 PRV 10\n V2 J2 J3 12 PRV 5\n", "illegal connection with PRV V1", 11},
 		{"unconnected", "[JUNCTIONS]\n J1 1\n J2 1\n[RESERVOIRS]\n R 2\n[PIPES]\n P J1 R 1 1 1\n", "not connected", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
