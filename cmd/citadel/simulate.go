@@ -1,15 +1,22 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/citadel-city/citadel/internal/diag"
 	"github.com/citadel-city/citadel/internal/graph"
 	"github.com/citadel-city/citadel/internal/intel"
+	"github.com/citadel-city/citadel/internal/model"
 	"github.com/citadel-city/citadel/internal/sim"
+	"github.com/citadel-city/citadel/internal/sim/natsrun"
+	"github.com/nats-io/nats.go"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
@@ -27,6 +34,7 @@ func newSimulateCmd() *cobra.Command {
 		response time.Duration
 		intelDir string
 		noDecide bool
+		nopt     natsFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate [MODEL]",
@@ -60,7 +68,7 @@ docs/simulate.md; the JSON output in docs/simulate-json.md.`,
   citadel simulate --fix credentials:tc-centre-0042 --sensor it-dmz,scada-to-substations`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := parseWorkers(workers)
+			n, natsURL, err := parseWorkers(workers)
 			if err != nil {
 				return err
 			}
@@ -93,6 +101,23 @@ docs/simulate.md; the JSON output in docs/simulate-json.md.`,
 			if err != nil {
 				return err
 			}
+			if natsURL != "" {
+				if intelDir != "" {
+					return diag.Errorf("--intel cannot be used with NATS workers yet: the workers build the graph from the model alone")
+				}
+				text, err := modelText(args)
+				if err != nil {
+					return err
+				}
+				if !cmd.Flags().Changed("shards") {
+					opt.Shards = 4
+				}
+				done, err := nopt.start(cmd, natsURL, text, &opt)
+				if err != nil {
+					return err
+				}
+				defer done()
+			}
 			stop := simProgress(cmd, asJSON, &opt)
 			r, err := sim.Run(cmd.Context(), g, opt)
 			stop()
@@ -112,7 +137,11 @@ docs/simulate.md; the JSON output in docs/simulate-json.md.`,
 	f.BoolVar(&asJSON, "json", false, "print one JSON document (schema: docs/simulate-json.md)")
 	f.StringSliceVar(&fixes, "fix", nil, "simulate as if these fixes were applied, by id (comma-separated or repeated)")
 	f.StringSliceVar(&sensors, "sensor", nil, "simulate as if these zones or conduits were monitored, by id")
-	f.StringVar(&workers, "workers", "0", "parallel workers (0: one per CPU)")
+	f.StringVar(&workers, "workers", "0", "parallel workers in this process (0: one per CPU), or 'nats' (an embedded NATS JetStream server with --local-workers, that 'citadel worker' processes may join) or nats://HOST:PORT (an external NATS server that 'citadel worker' processes serve)")
+	f.StringVar(&nopt.listen, "nats-listen", "127.0.0.1:0", "with --workers nats: `HOST:PORT` of the embedded server (port 0: any free port)")
+	f.IntVar(&nopt.local, "local-workers", 1, "with --workers nats: workers run in this process (0: only external ones)")
+	f.DurationVar(&nopt.ackWait, "ack-wait", 30*time.Second, "with NATS: a shard not acknowledged in this time is given to another worker")
+	f.DurationVar(&nopt.shardTimeout, "shard-timeout", 10*time.Minute, "with NATS: republish a shard with no result after this; fail after 3 publications")
 	f.IntVar(&opt.Shards, "shards", 1, "shards per epoch, each run as a unit and merged (results do not depend on it)")
 	f.Int64Var(&opt.Epoch, "epoch", 0, "campaigns per epoch of the adaptive attacker's learning (0: campaigns/50 within [500, 10000])")
 	f.DurationVar(&budget, "budget", 720*time.Hour, "attacker's time budget per campaign")
@@ -126,16 +155,103 @@ docs/simulate.md; the JSON output in docs/simulate-json.md.`,
 	return cmd
 }
 
-// parseWorkers reads --workers: a count of in-process workers.
-func parseWorkers(s string) (int, error) {
-	if strings.Contains(s, "://") {
-		return 0, diag.Errorf("--workers %s: distribution over NATS is not implemented yet; give a number of in-process workers", s)
+// parseWorkers reads --workers: a count of in-process workers, "nats" for
+// an embedded NATS server, or a nats:// URL.
+func parseWorkers(s string) (n int, natsURL string, err error) {
+	switch {
+	case s == "nats" || s == "nats://":
+		return 0, "embedded", nil
+	case strings.HasPrefix(s, "nats://") || strings.HasPrefix(s, "tls://"):
+		return 0, s, nil
+	case strings.Contains(s, "://"):
+		return 0, "", diag.Errorf("--workers %s: want a number, 'nats' or a nats:// URL", s)
 	}
-	n, err := strconv.Atoi(s)
+	n, err = strconv.Atoi(s)
 	if err != nil || n < 0 {
-		return 0, diag.Errorf("--workers %q: want a number of workers (0: one per CPU)", s)
+		return 0, "", diag.Errorf("--workers %q: want a number of workers (0: one per CPU), 'nats' or a nats:// URL", s)
 	}
-	return n, nil
+	return n, "", nil
+}
+
+// modelText returns the text of the model named in args, or of the sample.
+func modelText(args []string) ([]byte, error) {
+	if len(args) == 0 || args[0] == "" {
+		return model.SampleYAML(), nil
+	}
+	b, err := os.ReadFile(args[0])
+	if err != nil {
+		return nil, fmt.Errorf("read model: %w", err)
+	}
+	return b, nil
+}
+
+type natsFlags struct {
+	listen       string
+	local        int
+	ackWait      time.Duration
+	shardTimeout time.Duration
+}
+
+// start connects the simulation to NATS: an embedded server with local
+// workers, or an external server. done releases everything.
+func (nf natsFlags) start(cmd *cobra.Command, url string, text []byte, opt *sim.Options) (done func(), err error) {
+	ctx, cancel := context.WithCancel(cmd.Context())
+	var cleanups []func()
+	done = func() {
+		cancel()
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			done()
+		}
+	}()
+	cfg := natsrun.Config{AckWait: nf.ackWait, ShardTimeout: nf.shardTimeout}
+	local := 0
+	if url == "embedded" {
+		dir, err := os.MkdirTemp("", "citadel-nats-")
+		if err != nil {
+			return nil, fmt.Errorf("embedded NATS store: %w", err)
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+		ns, err := natsrun.StartEmbedded(nf.listen, dir)
+		if err != nil {
+			return nil, err
+		}
+		cleanups = append(cleanups, ns.Shutdown)
+		url = ns.ClientURL()
+		local = nf.local
+		fmt.Fprintf(cmd.ErrOrStderr(), "citadel: embedded NATS JetStream at %s; add workers with: citadel worker %s\n", url, url)
+	}
+	nc, err := nats.Connect(url, nats.Name("citadel simulate"))
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
+	}
+	cleanups = append(cleanups, nc.Close)
+	runner, err := natsrun.NewRunner(ctx, nc, text, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { runner.Close() })
+	opt.Runner = runner
+	var wg sync.WaitGroup
+	cleanups = append(cleanups, wg.Wait)
+	for i := range local {
+		wc, err := nats.Connect(url, nats.Name("citadel local worker"))
+		if err != nil {
+			return nil, fmt.Errorf("connect local worker: %w", err)
+		}
+		cleanups = append(cleanups, wc.Close)
+		wopt := natsrun.WorkerOptions{Name: fmt.Sprintf("local-%d", i), Workers: max(1, runtime.GOMAXPROCS(0)/local), Config: cfg}
+		wg.Go(func() {
+			if err := natsrun.Work(ctx, wc, wopt); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "citadel: local worker: %v\n", err)
+			}
+		})
+	}
+	return done, nil
 }
 
 // simProgress shows a progress bar of the campaigns on a terminal.
