@@ -131,12 +131,45 @@ func LoadBaseline(path string) (*Baseline, error) {
 	if err != nil {
 		return nil, diag.Errorf("read baseline: %v", err)
 	}
+	return ParseBaseline(path, data)
+}
+
+// ParseBaseline decodes a baseline.json; name is used in errors.
+func ParseBaseline(name string, data []byte) (*Baseline, error) {
 	b := NewBaseline()
 	if err := json.Unmarshal(data, b); err != nil {
-		return nil, &diag.Diagnostic{File: path, Msg: "not a baseline: " + err.Error(), Hint: "create one with citadel sense --learn"}
+		return nil, &diag.Diagnostic{File: name, Msg: "not a baseline: " + err.Error(), Hint: "create one with citadel sense --learn"}
 	}
 	if b.Format != BaselineFormat {
-		return nil, &diag.Diagnostic{File: path, Msg: fmt.Sprintf("baseline format %d, want %d", b.Format, BaselineFormat), Hint: "learn it again with this version"}
+		return nil, &diag.Diagnostic{File: name, Msg: fmt.Sprintf("baseline format %d, want %d", b.Format, BaselineFormat), Hint: "learn it again with this version"}
+	}
+	// "null" in the file leaves a nil map: make every map usable.
+	if b.Talkers == nil {
+		b.Talkers = map[string]bool{}
+	}
+	if b.Functions == nil {
+		b.Functions = map[string]map[string]bool{}
+	}
+	if b.Points == nil {
+		b.Points = map[string]*PointBaseline{}
+	}
+	if b.Polling == nil {
+		b.Polling = map[string]*PollBaseline{}
+	}
+	for k, fs := range b.Functions {
+		if fs == nil {
+			b.Functions[k] = map[string]bool{}
+		}
+	}
+	for k, p := range b.Points {
+		if p == nil {
+			delete(b.Points, k)
+		}
+	}
+	for k, p := range b.Polling {
+		if p == nil {
+			delete(b.Polling, k)
+		}
 	}
 	return b, nil
 }

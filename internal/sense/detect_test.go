@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -200,4 +201,28 @@ func TestPollingBreak(t *testing.T) {
 	if got := techniques(alerts); strings.Join(got, ",") != "T0815 OT polling interrupted" {
 		t.Fatalf("alerts %v, want the polling break", got)
 	}
+}
+
+func FuzzParseBaseline(f *testing.F) {
+	f.Add([]byte(`{"format":1,"talkers":{"modbus 10.0.0.1 -> 10.0.0.2:502":true},"functions":{"modbus 10.0.0.2 1":{"READ_COILS":true}},` +
+		`"points":{"modbus 10.0.0.2 1 coil 5":{"writers":{"10.0.0.1":true},"reads":1,"writes":2,"has_value":true,"min":0,"max":1}},` +
+		`"polling":{"modbus 10.0.0.1 10.0.0.2 1 READ_COILS":{"count":12,"mean_s":1,"m2":0,"max_s":1.1}}}`))
+	f.Add([]byte(`{"format":1,"points":{"x":null},"polling":{"a b c d e":null}}`))
+	f.Add([]byte(`{"format":2}`))
+	f.Add([]byte(`{"format":1,"talkers":null,"functions":{"modbus 10.0.0.2 1":null},"points":null,"polling":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, err := sense.ParseBaseline("fuzz", data)
+		if err != nil {
+			return
+		}
+		// The detector must index whatever parsed, and run on it.
+		d := sense.NewDetector(b, sense.NewAlertWriter(io.Discard))
+		flow := &sense.Flow{UID: "C1", Transport: sense.TCP, Orig: netip.MustParseAddrPort("10.0.0.1:4000"), Resp: netip.MustParseAddrPort("10.0.0.2:502")}
+		tx := &sense.Transaction{Proto: "modbus", Flow: flow, TS: time.Unix(1, 0), HasRequest: true, Station: 1, Func: 5, FuncName: "WRITE_SINGLE_COIL",
+			Write: true, Ops: []sense.Op{{Kind: sense.Coil, Index: 5, Write: true, HasValue: true, Value: 3}}}
+		d.Observe(tx)
+		tx.TS = time.Unix(100, 0)
+		d.Observe(tx)
+		b.Learn(tx)
+	})
 }

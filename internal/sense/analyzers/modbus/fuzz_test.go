@@ -51,7 +51,7 @@ func seedPcap(frames ...[]byte) []byte {
 
 // FuzzPipeline runs arbitrary capture bytes through the whole sensor path
 // (reader, layers, flow table, reassembly, Modbus analyzer, logs,
-// inventory): it must never panic.
+// inventory, learning, detection): it must never panic.
 func FuzzPipeline(f *testing.F) {
 	req := []byte{0, 1, 0, 0, 0, 6, 1, 3, 0, 0x64, 0, 2}
 	resp := []byte{0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 0xff, 0, 0x14}
@@ -78,7 +78,9 @@ func FuzzPipeline(f *testing.F) {
 		mlog := sense.NewLogWriter(io.Discard, modbus.Schema, sense.JSON, t0)
 		out := sense.NewOutput(weird, mlog)
 		inv := sense.NewInventory()
-		out.OnTransaction = inv.Add
+		base := sense.NewBaseline()
+		det := sense.NewDetector(nil, sense.NewAlertWriter(io.Discard))
+		out.OnTransaction = func(tx *sense.Transaction) { inv.Add(tx); base.Learn(tx); det.Observe(tx) }
 		eng := sense.NewEngine(sense.EngineConfig{Analyzers: []sense.Analyzer{modbus.Analyzer{}}, MaxFlows: 4}, out)
 		var p capture.Packet
 		for range 5000 {
@@ -89,6 +91,9 @@ func FuzzPipeline(f *testing.F) {
 		}
 		eng.Finish()
 		if err := inv.WriteYAML(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if err := base.WriteJSON(io.Discard); err != nil {
 			t.Fatal(err)
 		}
 	})
