@@ -15,6 +15,7 @@
 #
 # Usage: bench/sense.sh            (from the repository root)
 #        PACKETS=200000 RUNS=3 bench/sense.sh
+#        SKIP_DNP3=1 bench/sense.sh   (Modbus only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKETS=${PACKETS:-1000000}
@@ -67,7 +68,7 @@ bench() { # name pcap tshark-filter tshark-fields...
 bench modbus "$TMP/modbus.pcap" modbus frame.number mbtcp.trans_id mbtcp.unit_id modbus.func_code modbus.exception_code
 
 DNP3=("$DATA/zeek/testing/btest/Traces/dnp3/dnp3.pcap" "$DATA/ics-pcap/DNP3/DNP3-TestDataPart1/DNP3-TestDataPart1.pcap")
-if [ -f "${DNP3[0]}" ] && [ -f "${DNP3[1]}" ]; then
+if [ -z "${SKIP_DNP3:-}" ] && [ -f "${DNP3[0]}" ] && [ -f "${DNP3[1]}" ]; then
 	"$TMP/pcaprepeat" -n "$PACKETS" -o "$TMP/dnp3.pcap" "${DNP3[@]}"
 	bench dnp3 "$TMP/dnp3.pcap" dnp3 frame.number dnp3.src dnp3.dst dnp3.al.func
 fi
