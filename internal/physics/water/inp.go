@@ -1448,9 +1448,6 @@ func (p *inpParser) finish() {
 			checkCurve(l.Curve, "valve "+l.ID, l.Line)
 		}
 	}
-	for _, c := range net.Controls {
-		_ = c
-	}
 	checkPat(o.EnergyPattern, "energy", 0)
 	if o.Quality == QualTrace && net.Node(o.TraceNode) == nil {
 		p.errs = append(p.errs, &diag.Diagnostic{File: p.file, Msg: fmt.Sprintf("quality TRACE: undefined node %q", o.TraceNode)})
