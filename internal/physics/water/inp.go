@@ -3,8 +3,10 @@ package water
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -19,6 +21,9 @@ const maxInpErrors = 20
 // ReadFile parses the EPANET input file at path.
 func ReadFile(path string) (*Network, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return nil, diag.Errorf("read %s: %v", path, err) // the user's to fix
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
