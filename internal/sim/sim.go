@@ -118,6 +118,14 @@ func New(g *graph.Graph, opt Options) (*Sim, error) {
 	if opt.Campaigns <= 0 {
 		return nil, badInputf("campaign count must be positive, got %d", opt.Campaigns)
 	}
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"budget", opt.Budget}, {"response time", opt.Response}, {"step-time sigma", opt.Sigma}} {
+		if math.IsNaN(v.x) || math.IsInf(v.x, 0) || math.Abs(v.x) > 1e6 {
+			return nil, badInputf("%s %g is out of range (at most 10⁶ hours)", v.name, v.x)
+		}
+	}
 	opt.defaults()
 	reach := ReachableTargets(g)
 	if len(reach) == 0 {
