@@ -367,3 +367,25 @@ func TestNoAllocationPerCampaign(t *testing.T) {
 		}
 	}
 }
+
+func TestTextReports(t *testing.T) {
+	r, err := Run(context.Background(), sampleGraph(t), Options{Campaigns: 3000, Seed: 1, Attacker: "adaptive", SensorPicks: 1, FixCandidates: 1, DecisionCampaigns: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full, sum strings.Builder
+	if err := r.WriteText(&full); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteSummary(&sum, 3); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"TARGETS by expected harm", "fake-camera-feeds", "FIXES", "SENSORS", "LEARNING"} {
+		if !strings.Contains(full.String(), want) {
+			t.Errorf("text report lacks %q", want)
+		}
+	}
+	if lines := strings.Count(sum.String(), "\n"); lines != 6 {
+		t.Errorf("summary has %d lines, want 6:\n%s", lines, sum.String())
+	}
+}

@@ -126,3 +126,36 @@ func thousands(n int64) string {
 	}
 	return string(out)
 }
+
+// WriteSummary writes the top lines of the report: the overall figures,
+// the n targets of highest expected harm, the best fix and the next sensor
+// (for `citadel assess`, which runs a default simulation).
+func (r *Report) WriteSummary(w io.Writer, n int) error {
+	var b strings.Builder
+	o := r.Overall
+	fmt.Fprintf(&b, "SIMULATION (%s campaigns, %s attacker, seed %d): objective achieved %s, detected before impact %s, risk %s harm per campaign\n",
+		thousands(r.Campaigns), r.Attacker, r.Seed, pct(o.PSuccess), pct(o.PDetectedBeforeImpact), thousands(int64(o.Risk)))
+	ts := append([]TargetResult(nil), r.Targets...)
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Consequence.Expected.Harm > ts[j].Consequence.Expected.Harm })
+	for i, t := range ts {
+		if i == n || t.Campaigns == 0 {
+			break
+		}
+		p50 := "-"
+		if t.TimeToImpact != nil {
+			p50 = hours(t.TimeToImpact.P50)
+		}
+		fmt.Fprintf(&b, "  %-28s P(success) %s, impact in %s (median), detected first %s, expected harm %s\n",
+			t.ID, pct(t.PSuccess), p50, pct(t.PDetectedBeforeImpact), thousands(int64(t.Consequence.Expected.Harm)))
+	}
+	if len(r.Fixes) > 0 {
+		f := r.Fixes[0]
+		fmt.Fprintf(&b, "  best fix: %s (risk %s → %s, %s per unit of cost)\n", f.ID, thousands(int64(f.RiskBefore)), thousands(int64(f.RiskAfter)), thousands(int64(f.RemovedPerCost)))
+	}
+	if len(r.Sensors) > 0 {
+		s := r.Sensors[0]
+		fmt.Fprintf(&b, "  next sensor: %s %s (detected before impact %s → %s)\n", s.Kind, s.ID, pct(s.PDetectedBeforeImpactBefore), pct(s.PDetectedBeforeImpactAfter))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
