@@ -21,6 +21,9 @@ type City struct {
 	Entries     []EntryPoint `yaml:"entry_points" doc:"Where an attacker can start."`
 	Targets     []Target     `yaml:"targets" doc:"Physical consequences to protect against."`
 
+	Dependencies []Dependency `yaml:"dependencies,omitempty" doc:"What physical elements need from other elements (power, water, control, communication), with their backups: the graph cascades follow (docs/cascade.md)."`
+	Facilities   []Facility   `yaml:"facilities,omitempty" doc:"Critical facilities (hospitals, fire stations, water treatment) and the elements they need."`
+
 	// File is the path the model was read from ("" for a model built in code).
 	File string `yaml:"-"`
 	pos  positions
@@ -63,6 +66,10 @@ type Element struct {
 	Sector     Sector      `yaml:"sector" doc:"The sector it belongs to."`
 	Ref        string      `yaml:"ref,omitempty" doc:"Id of the element in a physical model (EPANET link/node, MATPOWER bus/branch, SUMO junction)."`
 	Population int         `yaml:"population,omitempty" doc:"People who depend on the element."`
+
+	LoadMW            float64 `yaml:"load_mw,omitempty" doc:"Electrical load behind the element, MW: energy not served while it is out (cascades)."`
+	DelayVehicleHours float64 `yaml:"delay_vehicle_hours,omitempty" doc:"Vehicle-hours of traffic delay per hour the element is out (cascades)."`
+	EmergencyRoute    bool    `yaml:"emergency_route,omitempty" doc:"The element lies on an emergency route: the route is blocked while it is out (cascades)."`
 }
 
 // Template is a set of asset fields shared by many assets.
@@ -135,4 +142,60 @@ type Consequence struct {
 	CriticalFacilities int     `yaml:"critical_facilities,omitempty" json:"critical_facilities" doc:"Hospitals, fire stations and the like affected."`
 	MWhUnserved        float64 `yaml:"mwh_unserved,omitempty" json:"mwh_unserved" doc:"Energy not served, MWh."`
 	VehicleHours       float64 `yaml:"vehicle_hours,omitempty" json:"vehicle_hours" doc:"Vehicle-hours of delay."`
+}
+
+// Dependency says that an element stops working when any needed element is
+// out (or all of them, with require: all), once its backup runs out.
+type Dependency struct {
+	Element string         `yaml:"element" doc:"Id of the element that depends on others."`
+	Needs   []string       `yaml:"needs" doc:"Ids of the elements it needs."`
+	Kind    DependencyKind `yaml:"kind" doc:"What it needs from them."`
+	Require Require        `yaml:"require,omitempty" doc:"'any' (the default): the loss of any needed element stops it; 'all': only the loss of every one (redundant supplies)."`
+	Backup  *Backup        `yaml:"backup,omitempty" doc:"What keeps it working for a while after the loss; none when absent."`
+}
+
+// Backup is what carries an element or facility through the loss of a
+// dependency for a while: a generator's fuel, a battery, a tank's storage.
+type Backup struct {
+	Kind  BackupKind `yaml:"kind" doc:"What the backup is."`
+	Hours float64    `yaml:"hours,omitempty" doc:"How long it lasts, hours."`
+}
+
+// Facility is a critical facility: a hospital, fire station, water
+// treatment plant and the like.
+type Facility struct {
+	ID         string       `yaml:"id" doc:"Unique id."`
+	Name       string       `yaml:"name,omitempty" doc:"Human name."`
+	Kind       FacilityKind `yaml:"kind" doc:"What the facility is."`
+	Population int          `yaml:"population,omitempty" doc:"People the facility serves."`
+	Needs      []Need       `yaml:"needs" doc:"The elements it depends on."`
+}
+
+// Need is one dependency of a facility on elements.
+type Need struct {
+	Elements []string       `yaml:"elements" doc:"Ids of the elements it needs."`
+	Kind     DependencyKind `yaml:"kind" doc:"What it needs from them."`
+	Require  Require        `yaml:"require,omitempty" doc:"'any' (the default) or 'all', as for dependencies."`
+	Backup   *Backup        `yaml:"backup,omitempty" doc:"What keeps the facility going for a while after the loss; none when absent."`
+}
+
+// DependencyKind is what a dependency provides.
+type DependencyKind string
+
+// BackupKind is the kind of a backup.
+type BackupKind string
+
+// FacilityKind is the kind of a critical facility.
+type FacilityKind string
+
+// BackupNone is the kind of an absent backup.
+const BackupNone BackupKind = "none"
+
+func init() {
+	enumValues["DependencyKind"] = []string{"power", "water", "control", "communication"}
+	enumValues["BackupKind"] = []string{"generator", "battery", "tank", "none"}
+	enumValues["FacilityKind"] = []string{
+		"hospital", "fire-station", "police-station", "emergency-operations", "water-treatment",
+		"wastewater-treatment", "school", "shelter", "care-home", "data-centre",
+	}
 }

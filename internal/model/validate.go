@@ -166,6 +166,12 @@ func (c *City) validate() diag.List {
 		if e.Population < 0 {
 			v.at(&e.Population, f+".population", "negative population", "")
 		}
+		if e.LoadMW < 0 {
+			v.at(&e.LoadMW, f+".load_mw", "negative load", "")
+		}
+		if e.DelayVehicleHours < 0 {
+			v.at(&e.DelayVehicleHours, f+".delay_vehicle_hours", "negative delay", "")
+		}
 	}
 	for i := range c.Templates {
 		t := &c.Templates[i]
@@ -243,7 +249,66 @@ func (c *City) validate() diag.List {
 			v.at(cq, f+".consequence", "negative consequence", "consequences are counts and amounts, 0 or more")
 		}
 	}
+	v.ids("facilities", len(c.Facilities), func(i int) *string { return &c.Facilities[i].ID }, func(i int) any { return &c.Facilities[i] })
+	for i := range c.Facilities {
+		f := &c.Facilities[i]
+		if _, clash := elements[f.ID]; clash {
+			v.at(&f.ID, fmt.Sprintf("facilities[%d].id", i), fmt.Sprintf("facility id %q is also an element id", f.ID), "cascade reports name both: give them different ids")
+		}
+	}
+	for i := range c.Dependencies {
+		d := &c.Dependencies[i]
+		f := fmt.Sprintf("dependencies[%d]", i)
+		v.ref(elements, "element", &d.Element, f+".element")
+		v.need(elements, d, d.Needs, d.Kind, d.Backup, f, "needs")
+		for j := range d.Needs {
+			if d.Needs[j] == d.Element && d.Element != "" {
+				v.at(&d.Needs[j], fmt.Sprintf("%s.needs[%d]", f, j), fmt.Sprintf("element %q needs itself", d.Element), "remove it from its own needs")
+			}
+		}
+	}
+	for i := range c.Facilities {
+		fc := &c.Facilities[i]
+		f := fmt.Sprintf("facilities[%d]", i)
+		if fc.Kind == "" {
+			v.at(fc, f+".kind", "missing kind", "one of: "+strings.Join(enumValues["FacilityKind"], ", "))
+		}
+		if fc.Population < 0 {
+			v.at(&fc.Population, f+".population", "negative population", "")
+		}
+		if len(fc.Needs) == 0 {
+			v.at(fc, f+".needs", "the facility needs nothing", "list the elements it depends on, e.g. needs: [{elements: [feeder-1], kind: power}]")
+		}
+		for j := range fc.Needs {
+			n := &fc.Needs[j]
+			v.need(elements, n, n.Elements, n.Kind, n.Backup, fmt.Sprintf("%s.needs[%d]", f, j), "elements")
+		}
+	}
 	return v.errs
+}
+
+// need checks one dependency: what it needs, its kind and its backup.
+func (v *validator) need(elements map[string]int, parent any, needs []string, kind DependencyKind, b *Backup, f, list string) {
+	if len(needs) == 0 {
+		v.at(parent, f+"."+list, "the dependency needs no element", "list the elements it needs")
+	}
+	v.refs(elements, "element", needs, f+"."+list)
+	if kind == "" {
+		v.at(parent, f+".kind", "missing kind", "one of: "+strings.Join(enumValues["DependencyKind"], ", "))
+	}
+	if b == nil {
+		return
+	}
+	switch {
+	case b.Kind == "":
+		v.at(b, f+".backup.kind", "missing backup kind", "one of: "+strings.Join(enumValues["BackupKind"], ", "))
+	case b.Hours < 0:
+		v.at(&b.Hours, f+".backup.hours", fmt.Sprintf("negative backup duration %g h", b.Hours), "a backup lasts 0 hours or more")
+	case b.Kind == BackupNone && b.Hours > 0:
+		v.at(&b.Hours, f+".backup.hours", fmt.Sprintf("a backup of kind none lasting %g h", b.Hours), "name the backup's kind (generator, battery, tank) or drop the hours")
+	case b.Kind != BackupNone && b.Hours == 0:
+		v.at(b, f+".backup.hours", fmt.Sprintf("the %s backup lasts 0 hours", b.Kind), "give its duration in hours, or use kind: none")
+	}
 }
 
 // resolve applies templates and defaults. It runs only on a valid model.
@@ -283,6 +348,15 @@ func (c *City) resolve() {
 		t.Require = or(t.Require, RequireAny)
 		t.Via = or(t.Via, ViaControl)
 		t.Criticality = or(t.Criticality, "high")
+	}
+	for i := range c.Dependencies {
+		c.Dependencies[i].Require = or(c.Dependencies[i].Require, RequireAny)
+	}
+	for i := range c.Facilities {
+		for j := range c.Facilities[i].Needs {
+			n := &c.Facilities[i].Needs[j]
+			n.Require = or(n.Require, RequireAny)
+		}
 	}
 }
 
