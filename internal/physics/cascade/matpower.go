@@ -1,6 +1,7 @@
 package cascade
 
 import (
+	_ "embed"
 	"fmt"
 	"slices"
 	"strconv"
@@ -31,13 +32,28 @@ func init() {
 	Register("matpower", func(c *model.City, arg string) (Engine, error) { return NewMatpower(c, arg) })
 }
 
-// NewMatpower reads the case in file and maps the city's element refs to
-// its branches.
+// SampleCase names the embedded grid of the sample city, sample/riverton.m, for
+// NewMatpower.
+const SampleCase = "sample"
+
+//go:embed sample/riverton.m
+var rivertonCase []byte
+
+// NewMatpower reads the case in file (SampleCase: the embedded grid of the
+// sample city) and maps the city's element refs to its branches.
 func NewMatpower(c *model.City, file string) (*Matpower, error) {
 	if file == "" {
-		return nil, diag.Errorf("the matpower engine needs a case file: matpower:CASE.m")
+		return nil, diag.Errorf("the matpower engine needs a case file: matpower:CASE.m (or matpower:sample for the sample city's grid)")
 	}
-	cs, err := grid.ReadCase(file)
+	var (
+		cs  *grid.Case
+		err error
+	)
+	if file == SampleCase {
+		cs, err = grid.ParseCase("riverton.m", rivertonCase)
+	} else {
+		cs, err = grid.ReadCase(file)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +138,7 @@ func (m *Matpower) Measure(outages []Outage, horizon float64) (Measure, error) {
 				trips++
 			}
 		}
-		out.Notes = append(out.Notes, fmt.Sprintf("%s out at %s: case %s loses %.1f MW (DC cascade: %d branches opened, %d tripped on overload, %d islands)",
+		out.Notes = append(out.Notes, fmt.Sprintf("%s out at %s: case %s loses %.1f MW (DC cascade: branches opened %d, tripped on overload %d, islands %d)",
 			o.Element.ID, clock(minutes(o.At)), m.cs.Name, lostMW, len(open), trips, len(res.Islands)))
 	}
 	if horizon > since {

@@ -119,3 +119,31 @@ elements:
 		}
 	}
 }
+
+// TestSampleGrid checks that the sample city's grid (sample/riverton.m)
+// and its declared loads agree: each feeder and the east substation lose
+// the load the model declares for them.
+func TestSampleGrid(t *testing.T) {
+	c := model.Sample()
+	eng, err := NewEngine("matpower", c, SampleCase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, effects := range []string{"feeder-f3@0h", "feeder-f1@1h", "feeder-f7@3h", "substation-east@2h", "feeder-f3@0h,substation-east@2h,feeder-f1@2h,feeder-f7@23h"} {
+		effs, err := ParseEffects(effects)
+		if err != nil {
+			t.Fatal(err)
+		}
+		declared, err := Evaluate(c, effs, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		grid, err := Evaluate(c, effs, Options{Engines: map[model.Sector]Engine{"energy": eng}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := grid.MWhUnserved - declared.MWhUnserved; d > 1e-6 || d < -1e-6 || declared.MWhUnserved == 0 {
+			t.Errorf("%s: grid %g MWh, declared %g MWh", effects, grid.MWhUnserved, declared.MWhUnserved)
+		}
+	}
+}
