@@ -22,8 +22,10 @@ type Consequencer interface {
 }
 
 // Declared scores an effect set by adding the targets' declared
-// consequences. Overlaps (the same people losing two services) are counted
-// twice: an upper bound that a physics engine would refine.
+// consequences. A target that declares none counts the people who depend on
+// its elements (the largest element population). Overlaps (the same people
+// losing two services) are counted twice: an upper bound that a physics
+// engine would refine.
 type Declared struct{}
 
 // Name implements Consequencer.
@@ -37,12 +39,28 @@ func (Declared) Consequence(c *model.City, targets []int) (model.Consequence, er
 			return sum, fmt.Errorf("target %d out of range", t)
 		}
 		x := c.Targets[t].Consequence
+		if x == (model.Consequence{}) {
+			x.People = elementPeople(c, c.Targets[t].Elements)
+		}
 		sum.People += x.People
 		sum.CriticalFacilities += x.CriticalFacilities
 		sum.MWhUnserved += x.MWhUnserved
 		sum.VehicleHours += x.VehicleHours
 	}
 	return sum, nil
+}
+
+// elementPeople is the largest population of the elements.
+func elementPeople(c *model.City, elements []string) int {
+	most := 0
+	for _, el := range elements {
+		for i := range c.Elements {
+			if c.Elements[i].ID == el {
+				most = max(most, c.Elements[i].Population)
+			}
+		}
+	}
+	return most
 }
 
 // Harm weighs the dimensions of a consequence into one number, in

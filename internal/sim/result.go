@@ -277,11 +277,15 @@ func (s *Sim) report(t *Tally, cache *consequenceCache) (*Report, error) {
 		tg := &c.Targets[ti]
 		tt := &t.Targets[ti]
 		p := ratio(tt.Successes, tt.Campaigns)
-		amt := amountOf(tg.Consequence, s.opt.Harm)
+		declared, err := cache.get(string(appendEffect(nil, ti)))
+		if err != nil {
+			return nil, err
+		}
+		amt := amountOf(declared, s.opt.Harm)
 		tr := TargetResult{ID: tg.ID, Sector: string(tg.Sector), Criticality: string(tg.Criticality), Loss: tg.Loss,
 			Reachable: reach[ti], Campaigns: tt.Campaigns, PSuccess: p, PSuccessCI95: wilson(tt.Successes, tt.Campaigns),
 			PDetected: ratio(tt.Detected, tt.Campaigns), PDetectedBeforeImpact: ratio(tt.DetectedBeforeImpact, tt.Campaigns),
-			Consequence: TargetConsequence{Declared: tg.Consequence, Harm: amt.Harm, Expected: scale(amt, p)}}
+			Consequence: TargetConsequence{Declared: declared, Harm: amt.Harm, Expected: scale(amt, p)}}
 		if p >= 0.05 {
 			tr.Consequence.P95 = amt
 		}

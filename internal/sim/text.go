@@ -29,7 +29,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  target\tcampaigns\tP(success) [95% CI]\tP(detected first)\timpact p50\tp90\texpected harm\t")
 	ts := append([]TargetResult(nil), r.Targets...)
-	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Consequence.Expected.Harm > ts[j].Consequence.Expected.Harm })
+	sortTargets(ts)
 	for _, t := range ts {
 		if !t.Reachable {
 			fmt.Fprintf(tw, "  %s\t-\tunreachable\t\t\t\t\t\n", t.ID)
@@ -100,6 +100,21 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
+// sortTargets orders targets by expected harm, then P(success), the
+// unreachable last.
+func sortTargets(ts []TargetResult) {
+	sort.SliceStable(ts, func(i, j int) bool {
+		a, b := ts[i], ts[j]
+		if a.Reachable != b.Reachable {
+			return a.Reachable
+		}
+		if a.Consequence.Expected.Harm != b.Consequence.Expected.Harm {
+			return a.Consequence.Expected.Harm > b.Consequence.Expected.Harm
+		}
+		return a.PSuccess > b.PSuccess
+	})
+}
+
 func pct(p float64) string { return fmt.Sprintf("%.1f%%", 100*p) }
 
 func hours(sec float64) string {
@@ -136,7 +151,7 @@ func (r *Report) WriteSummary(w io.Writer, n int) error {
 	fmt.Fprintf(&b, "SIMULATION (%s campaigns, %s attacker, seed %d): objective achieved %s, detected before impact %s, risk %s harm per campaign\n",
 		thousands(r.Campaigns), r.Attacker, r.Seed, pct(o.PSuccess), pct(o.PDetectedBeforeImpact), thousands(int64(o.Risk)))
 	ts := append([]TargetResult(nil), r.Targets...)
-	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Consequence.Expected.Harm > ts[j].Consequence.Expected.Harm })
+	sortTargets(ts)
 	for i, t := range ts {
 		if i == n || t.Campaigns == 0 {
 			break
