@@ -389,3 +389,48 @@ func TestTextReports(t *testing.T) {
 		t.Errorf("summary has %d lines, want 6:\n%s", lines, sum.String())
 	}
 }
+
+func TestDeclaredConsequence(t *testing.T) {
+	c := model.Sample()
+	idx := map[string]int{}
+	for i, tg := range c.Targets {
+		idx[tg.ID] = i
+	}
+	g := buildGraph(t, sprintf(chainCity, ""))
+	noDecl := strings.Replace(sprintf(chainCity, ""), ", consequence: {people: 1000}", "", 1)
+	noDecl = strings.Replace(noDecl, "{id: pump, kind: pump, sector: water}", "{id: pump, kind: pump, sector: water, population: 777}", 1)
+	g2 := buildGraph(t, noDecl)
+	tests := []struct {
+		name    string
+		c       *model.City
+		targets []int
+		want    model.Consequence
+		harm    float64
+	}{
+		{"one", c, []int{idx["feeder-f3-open"]}, model.Consequence{People: 18000, CriticalFacilities: 2, MWhUnserved: 160}, 18000 + 20000 + 3200},
+		{"two add up", c, []int{idx["traffic-centre-all-red"], idx["traction-power-cut"]},
+			model.Consequence{People: 165000, CriticalFacilities: 2, VehicleHours: 75000}, 165000 + 20000 + 37500},
+		{"declared", g.City, []int{0}, model.Consequence{People: 1000}, 1000},
+		{"population when none declared", g2.City, []int{0}, model.Consequence{People: 777}, 777},
+		{"none", c, nil, model.Consequence{}, 0},
+	}
+	for _, tc := range tests {
+		got, err := Declared{}.Consequence(tc.c, tc.targets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want || DefaultHarm.Of(got) != tc.harm {
+			t.Errorf("%s: got %+v harm %g, want %+v harm %g", tc.name, got, DefaultHarm.Of(got), tc.want, tc.harm)
+		}
+		var key []byte
+		for _, ti := range tc.targets {
+			key = appendEffect(key, ti)
+		}
+		if back := decodeEffect(string(key)); len(back) != len(tc.targets) {
+			t.Errorf("%s: effect key %q decodes to %v", tc.name, key, back)
+		}
+	}
+	if _, err := (Declared{}).Consequence(c, []int{len(c.Targets)}); err == nil {
+		t.Error("out-of-range target accepted")
+	}
+}
