@@ -307,8 +307,8 @@ func (g *Graph) countFacilities(imp *Impact, down, fired []float64, via []int32,
 		}
 		f := &g.city.Facilities[i]
 		fi := FacilityImpact{ID: f.ID, Name: f.Name, Kind: f.Kind, Population: f.Population, AtMin: minutes(down[node])}
-		for k := range g.rules {
-			if r := &g.rules[k]; r.target == node && fired[k] <= H {
+		for _, k := range g.byTarget[node] {
+			if r := &g.rules[k]; fired[k] <= H {
 				fi.Lost = append(fi.Lost, NeedLoss{Kind: r.kind, Via: g.id(int(via[k])), AtMin: minutes(fired[k]), Backup: r.backup})
 			}
 		}

@@ -16,6 +16,7 @@ type Graph struct {
 	index    map[string]int
 	rules    []rule
 	users    [][]int32 // node → rules that need it
+	byTarget [][]int32 // node → its own rules
 }
 
 // rule is one dependency: target stops when its needs fail, after backup.
@@ -32,7 +33,7 @@ type rule struct {
 // always compilable; a model built in code may fail with a bad reference.
 func Compile(c *model.City) (*Graph, error) {
 	n := len(c.Elements) + len(c.Facilities)
-	g := &Graph{city: c, elements: len(c.Elements), index: make(map[string]int, n), users: make([][]int32, n)}
+	g := &Graph{city: c, elements: len(c.Elements), index: make(map[string]int, n), users: make([][]int32, n), byTarget: make([][]int32, n)}
 	for i := range c.Elements {
 		g.index[c.Elements[i].ID] = i
 	}
@@ -60,6 +61,7 @@ func Compile(c *model.City) (*Graph, error) {
 		}
 		k := len(g.rules)
 		g.rules = append(g.rules, r)
+		g.byTarget[target] = append(g.byTarget[target], int32(k))
 		for _, j := range r.needs {
 			g.users[j] = append(g.users[j], int32(k))
 		}

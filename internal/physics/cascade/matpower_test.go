@@ -147,3 +147,21 @@ func TestSampleGrid(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSampleImpactMatpower is one evaluation of the sample city with
+// its grid measured by DC cascades (two outage times: two cascades).
+func BenchmarkSampleImpactMatpower(b *testing.B) {
+	c := model.Sample()
+	eng, err := NewEngine("matpower", c, SampleCase)
+	if err != nil {
+		b.Fatal(err)
+	}
+	effs := []Effect{{Element: "feeder-f3"}, {Element: "substation-east", At: 2 * time.Hour}}
+	opt := Options{Horizon: 72 * time.Hour, Engines: map[model.Sector]Engine{"energy": eng}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Evaluate(c, effs, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
