@@ -31,7 +31,6 @@ type Campaign struct {
 	stack    []int32
 	taken    []int32   // edges that succeeded, in order
 	achieved []float64 // per target: time achieved, or -1
-	inObj    []bool    // per target: part of the objective
 	hit      []int32   // targets achieved, in order
 	// Exhausted lists the edges that failed beyond their retries in this
 	// campaign; Replan is set when one is added, for actors to clear.
@@ -46,7 +45,7 @@ func newCampaign(s *Sim) *Campaign {
 		sim: s, pcg: pcg, Rand: rand.New(pcg),
 		held: make([]uint32, n), tryStamp: make([]uint32, m), tries: make([]uint8, m),
 		frontier: make([]int32, 0, 64), stack: make([]int32, 0, 64), taken: make([]int32, 0, 32),
-		achieved: make([]float64, nt), inObj: make([]bool, nt), hit: make([]int32, 0, nt),
+		achieved: make([]float64, nt), hit: make([]int32, 0, nt),
 	}
 	for i := range c.achieved {
 		c.achieved[i] = -1
@@ -75,13 +74,7 @@ func (c *Campaign) reset(i int64, obj []int32) {
 	for _, t := range c.hit {
 		c.achieved[t] = -1
 	}
-	for _, t := range c.Objective {
-		c.inObj[t] = false
-	}
 	c.Objective = obj
-	for _, t := range obj {
-		c.inObj[t] = true
-	}
 	c.hit = c.hit[:0]
 	c.Exhausted = c.Exhausted[:0]
 	c.Replan = false
