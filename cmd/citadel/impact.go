@@ -33,11 +33,13 @@ blocked, energy not served, vehicle-hours of delay, with the minutes until each.
 Without MODEL, the embedded sample city is used. TIME is a duration after the
 start ("0h", "90m", "1.5" hours, "2d"). Energy and delay are measured by the
 declared engine (the model's load_mw and delay_vehicle_hours) unless --engine
-gives a sector another one, e.g. --engine energy=matpower:grid/riverton.m, which
-opens the effects' MATPOWER branches ("branch:N") or isolates their buses
-("bus:N") in the case and measures the load lost with a DC power-flow cascade.`,
+gives a sector another one: --engine energy=matpower:CASE.m opens the MATPOWER
+branches ("branch:N") and isolates the buses ("bus:N") that the elements' refs
+name, and measures the load lost with a DC power-flow cascade; matpower:sample
+is the sample city's own grid. See docs/cascade.md.`,
 		Example: `  citadel impact --effect feeder-f3@0h
   citadel impact --effect feeder-f3@0h,substation-east@2h --horizon 72h --json
+  citadel impact --effect feeder-f3@0h,substation-east@2h --engine energy=matpower:sample
   citadel impact city.yaml --effect pumps@30m --engine energy=matpower:case.m`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -204,6 +204,7 @@ facilities:
 			{Kind: "water", Via: "W", AtMin: 480},
 		}}},
 		EmergencyRoutes: []RouteBlock{{Element: "S", AtMin: 240}},
+		Events:          []Event{},
 		MWhUnserved:     100,
 		VehicleHours:    800,
 		Engines:         map[model.Sector]string{"energy": "declared", "traffic": "declared", "water": "declared"},

@@ -155,7 +155,8 @@ func (g *Graph) Evaluate(effects []Effect, opt Options) (*Impact, error) {
 	H := horizon.Hours()
 	c := g.city
 	q := make(eventQueue, 0, len(effects)+len(g.rules))
-	imp := &Impact{City: c.Name, HorizonH: H, Engines: map[model.Sector]string{}}
+	imp := &Impact{City: c.Name, HorizonH: H, Engines: map[model.Sector]string{},
+		Events: []Event{}, People: []ServiceLoss{}, Facilities: []FacilityImpact{}, EmergencyRoutes: []RouteBlock{}}
 	for _, e := range effects {
 		i, ok := g.index[e.Element]
 		if !ok || i >= g.elements {
