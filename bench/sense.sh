@@ -6,9 +6,10 @@
 # from the shared captures (ct-samples Plant1 and Zeek's modbusBig repeated
 # with shifted times and addresses, checksums recomputed) and, when the DNP3
 # traces are present, one of DNP3 packets; then runs, RUNS times each
-# (default 5), `citadel sense` (decode, logs, inventory) and tshark with its
-# Modbus/DNP3 dissector printing per-PDU fields, and prints packets/s of
-# both (median of the runs, whole process, wall clock) and the ratio.
+# (default 5), `citadel sense` (decode, logs, inventory, detection) and
+# tshark with its Modbus/DNP3 dissector printing per-PDU fields, and prints
+# packets/s of both and the ratio (median of the runs, whole process), by
+# wall-clock time and by CPU time (the fair figure on a shared machine).
 #
 # Zeek and Suricata are not packaged for Debian 12 (apt-cache policy shows
 # no candidate), so tshark (apt-get install tshark) is the peer.
@@ -34,13 +35,11 @@ go build -o "$TMP/pcaprepeat" ./internal/capture/internal/pcaprepeat
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# seconds CMD... runs CMD and prints its wall time in seconds.
-seconds() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	"$@" >/dev/null 2>&1
-	t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc -l
+# measure CMD... runs CMD and prints "wall cpu" seconds (cpu = user + system
+# time of the process and its children: robust on a loaded machine).
+measure() {
+	/usr/bin/time -f "%e %U %S" -o "$TMP/time" "$@" >/dev/null 2>&1
+	awk '{printf "%s %.3f\n", $1, $2 + $3}' "$TMP/time"
 }
 
 bench() { # name pcap tshark-filter tshark-fields...
@@ -50,16 +49,22 @@ bench() { # name pcap tshark-filter tshark-fields...
 	for f in "$@"; do fields+=(-e "$f"); done
 	local n
 	n=$("$TMP/citadel" sense --pcap "$pcap" --out "$TMP/out" --json | sed -n 's/.*"packets":\([0-9]*\).*/\1/p')
-	local cit=() tsh=()
+	local cw=() cc=() tw=() tc=() m
 	for ((i = 0; i < RUNS; i++)); do
-		cit+=("$(seconds "$TMP/citadel" sense --pcap "$pcap" --out "$TMP/out")")
-		tsh+=("$(seconds tshark -n -r "$pcap" -Y "$filter" -T fields "${fields[@]}")")
+		m=$(measure "$TMP/citadel" sense --pcap "$pcap" --out "$TMP/out")
+		cw+=("${m% *}") cc+=("${m#* }")
+		m=$(measure tshark -n -r "$pcap" -Y "$filter" -T fields "${fields[@]}")
+		tw+=("${m% *}") tc+=("${m#* }")
 	done
-	local c t
-	c=$(printf '%s\n' "${cit[@]}" | median)
-	t=$(printf '%s\n' "${tsh[@]}" | median)
-	printf '%-7s %9d packets  citadel %6.2f s %10.0f pkt/s   tshark %7.2f s %9.0f pkt/s   ratio %5.1fx\n' \
-		"$name" "$n" "$c" "$(echo "$n / $c" | bc -l)" "$t" "$(echo "$n / $t" | bc -l)" "$(echo "$t / $c" | bc -l)"
+	local a b c d
+	a=$(printf '%s\n' "${cw[@]}" | median)
+	b=$(printf '%s\n' "${tw[@]}" | median)
+	c=$(printf '%s\n' "${cc[@]}" | median)
+	d=$(printf '%s\n' "${tc[@]}" | median)
+	printf '%-7s %9d packets  wall: citadel %6.2f s %9.0f pkt/s  tshark %7.2f s %8.0f pkt/s  ratio %5.1fx\n' \
+		"$name" "$n" "$a" "$(echo "$n / $a" | bc -l)" "$b" "$(echo "$n / $b" | bc -l)" "$(echo "$b / $a" | bc -l)"
+	printf '%-7s %9s          cpu:  citadel %6.2f s %9.0f pkt/s  tshark %7.2f s %8.0f pkt/s  ratio %5.1fx\n' \
+		"" "" "$c" "$(echo "$n / $c" | bc -l)" "$d" "$(echo "$n / $d" | bc -l)" "$(echo "$d / $c" | bc -l)"
 }
 
 "$TMP/pcaprepeat" -n "$PACKETS" -o "$TMP/modbus.pcap" \
@@ -72,4 +77,4 @@ if [ -z "${SKIP_DNP3:-}" ] && [ -f "${DNP3[0]}" ] && [ -f "${DNP3[1]}" ]; then
 	"$TMP/pcaprepeat" -n "$PACKETS" -o "$TMP/dnp3.pcap" "${DNP3[@]}"
 	bench dnp3 "$TMP/dnp3.pcap" dnp3 frame.number dnp3.src dnp3.dst dnp3.al.func
 fi
-echo "(wall-clock medians of $RUNS runs on a shared machine; both tools write their output)"
+echo "(medians of $RUNS runs; wall = elapsed time, cpu = user+system time of the whole process; both tools write their output)"
