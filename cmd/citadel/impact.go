@@ -36,7 +36,9 @@ declared engine (the model's load_mw and delay_vehicle_hours) unless --engine
 gives a sector another one: --engine energy=matpower:CASE.m opens the MATPOWER
 branches ("branch:N") and isolates the buses ("bus:N") that the elements' refs
 name, and measures the load lost with a DC power-flow cascade; matpower:sample
-is the sample city's own grid. See docs/cascade.md.`,
+is the sample city's own grid. --engine traffic=ctm:NET.net.xml,ROUTES.rou.xml
+darkens the SUMO signals that "signal:ID" refs name and measures the delay with
+the traffic model. See docs/cascade.md.`,
 		Example: `  citadel impact --effect feeder-f3@0h
   citadel impact --effect feeder-f3@0h,substation-east@2h --horizon 72h --json
   citadel impact --effect feeder-f3@0h,substation-east@2h --engine energy=matpower:sample
