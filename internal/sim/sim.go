@@ -445,12 +445,14 @@ func (s *Sim) runShard(ws []*worker, lo, hi int64) *Tally {
 
 // worker plays campaigns with its own campaign state, actor and tally.
 type worker struct {
+	_       [64]byte // keep workers' hot fields on separate cache lines
 	sim     *Sim
 	c       *Campaign
 	a       Actor
 	t       *Tally
 	effects map[string]*int64
 	key     []byte
+	_       [64]byte
 }
 
 func (w *worker) campaign(i int64) {
