@@ -81,6 +81,13 @@ docs/simulate.md; the JSON output in docs/simulate-json.md.`,
 				opt.Response = -1 // instant containment
 			}
 			opt.NoDecisions = noDecide
+			// In Options a zero means "the default"; on the command line
+			// it means none.
+			for _, v := range []*int{&opt.Retries, &opt.SensorPicks, &opt.FixCandidates} {
+				if *v == 0 {
+					*v = -1
+				}
+			}
 			if opt.Campaigns <= 0 {
 				return diag.Errorf("--campaigns must be positive, got %d", opt.Campaigns)
 			}
