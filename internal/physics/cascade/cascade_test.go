@@ -195,9 +195,9 @@ facilities:
 		HorizonH: 12,
 		Effects:  []string{"A@2h"},
 		People: []ServiceLoss{
-			{Service: "power", People: 1000, FromMin: 120, Elements: []string{"A"}},
-			{Service: "traffic-control", People: 500, FromMin: 240, Elements: []string{"S"}},
-			{Service: "water", People: 2000, FromMin: 480, Elements: []string{"W"}},
+			{Service: "power", People: 1000, FromMin: 120, PeopleHours: 10000, Elements: []string{"A"}},
+			{Service: "traffic-control", People: 500, FromMin: 240, PeopleHours: 4000, Elements: []string{"S"}},
+			{Service: "water", People: 2000, FromMin: 480, PeopleHours: 8000, Elements: []string{"W"}},
 		},
 		Facilities: []FacilityImpact{{ID: "F", Kind: "fire-station", Population: 40, AtMin: 300, Lost: []NeedLoss{
 			{Kind: "communication", Via: "S", AtMin: 300, Backup: "battery 1 h"},

@@ -68,10 +68,12 @@ type Event struct {
 
 // ServiceLoss counts the people without one service.
 type ServiceLoss struct {
-	Service  string   `json:"service"` // power, water, traffic-control, transit, public-safety, it
-	People   int      `json:"people"`
-	FromMin  float64  `json:"from_min"` // when the first of them lost it
-	Elements []string `json:"elements"`
+	Service string  `json:"service"` // power, water, traffic-control, transit, public-safety, it
+	People  int     `json:"people"`
+	FromMin float64 `json:"from_min"` // when the first of them lost it
+	// PeopleHours sums each element's people times its hours out.
+	PeopleHours float64  `json:"people_hours"`
+	Elements    []string `json:"elements"`
 }
 
 // FacilityImpact is a critical facility that lost something it needs.
@@ -289,6 +291,7 @@ func (g *Graph) countPeople(imp *Impact, down []float64, H float64) {
 		}
 		s := &imp.People[k]
 		s.People += e.Population
+		s.PeopleHours += float64(e.Population) * (H - down[i])
 		s.FromMin = math.Min(s.FromMin, minutes(down[i]))
 		s.Elements = append(s.Elements, e.ID)
 	}

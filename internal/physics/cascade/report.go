@@ -34,7 +34,7 @@ func (imp *Impact) WriteText(w io.Writer) error {
 		b.WriteString("  nobody loses a service\n")
 	}
 	for _, s := range imp.People {
-		fmt.Fprintf(&b, "  without %-16s %9s people from %s (%s)\n", s.Service+":", thousands(s.People), clock(s.FromMin), strings.Join(s.Elements, ", "))
+		fmt.Fprintf(&b, "  without %-16s %9s people from %s, %s people-hours (%s)\n", s.Service+":", thousands(s.People), clock(s.FromMin), thousands(int(s.PeopleHours+0.5)), strings.Join(s.Elements, ", "))
 	}
 	fmt.Fprintf(&b, "  critical facilities affected: %d\n", len(imp.Facilities))
 	for _, f := range imp.Facilities {
