@@ -17,13 +17,14 @@ func init() { register(newAssessCmd) }
 
 func newAssessCmd() *cobra.Command {
 	var (
-		asJSON   bool
-		dotFile  string
-		fixes    []string
-		intelDir string
-		k        int
-		targets  int
-		nfixes   int
+		asJSON    bool
+		dotFile   string
+		fixes     []string
+		intelDir  string
+		k         int
+		targets   int
+		nfixes    int
+		campaigns int64
 	)
 	cmd := &cobra.Command{
 		Use:   "assess [MODEL]",
@@ -40,7 +41,9 @@ close a conduit) that cuts every path to every target: an exact weighted
 minimum cut, with each fix ranked by the risk it removes on its own.
 
 --fix re-runs the analysis as if the listed fixes were applied and shows the
-change in risk. --intel reads a vulnerability feed directory (CISA KEV and
+change in risk. A short attack simulation (--campaigns, default 20,000, greedy
+attacker) adds how likely, how fast and how often seen each target's attack
+is; 'citadel simulate' goes further. --intel reads a vulnerability feed directory (CISA KEV and
 CSAF advisories, laid out like shared/data/intel) and matches assets'
 vendor, product and firmware to it; without it only the CVEs the model
 declares are used.
@@ -57,7 +60,7 @@ docs/scoring.md.`,
 			if err != nil {
 				return err
 			}
-			opt := assess.Options{K: k, Fixes: splitList(fixes)}
+			opt := assess.Options{K: k, Fixes: splitList(fixes), Simulate: campaigns}
 			if intelDir != "" {
 				feed, err := intel.LoadDir(intelDir)
 				if err != nil {
@@ -66,7 +69,7 @@ docs/scoring.md.`,
 				opt.Feed = feed
 			}
 			stop := progress(cmd, asJSON, "assessing "+c.Name)
-			r, err := assess.Run(c, opt)
+			r, err := assess.Run(cmd.Context(), c, opt)
 			stop()
 			if err != nil {
 				return err
@@ -91,6 +94,7 @@ docs/scoring.md.`,
 	f.IntVar(&k, "paths", 3, "attack paths shown per target")
 	f.IntVar(&targets, "targets", 20, "targets shown in the terminal report")
 	f.IntVar(&nfixes, "fixes", 15, "fixes shown in the terminal report")
+	f.Int64Var(&campaigns, "campaigns", 20000, "campaigns of the default attack simulation (greedy attacker, seed 1; 0 skips it; see 'citadel simulate')")
 	return cmd
 }
 

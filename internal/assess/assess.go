@@ -5,6 +5,7 @@
 package assess
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"github.com/citadel-city/citadel/internal/graph"
 	"github.com/citadel-city/citadel/internal/intel"
 	"github.com/citadel-city/citadel/internal/model"
+	"github.com/citadel-city/citadel/internal/sim"
 )
 
 // SchemaVersion is the version of the JSON report; it changes when a field
@@ -20,10 +22,11 @@ const SchemaVersion = 1
 
 // Options tune an assessment.
 type Options struct {
-	K       int         // paths per target (default 3)
-	Fixes   []string    // fixes to apply, by id
-	Feed    *intel.Feed // vulnerability feed, or nil
-	Workers int         // 0: one per CPU
+	K        int         // paths per target (default 3)
+	Fixes    []string    // fixes to apply, by id
+	Feed     *intel.Feed // vulnerability feed, or nil
+	Workers  int         // 0: one per CPU
+	Simulate int64       // campaigns of the default simulation (greedy attacker, seed 1); 0: none
 }
 
 // Report is the JSON document `citadel assess --json` prints.
@@ -38,6 +41,7 @@ type Report struct {
 	Cut           Cut          `json:"cut"`
 	Applied       []string     `json:"applied_fixes,omitempty"`
 	Delta         *Delta       `json:"delta,omitempty"`
+	Simulation    *sim.Report  `json:"simulation,omitempty"`
 	AttackNotice  string       `json:"attack_notice"`
 	graph         *graph.Graph `json:"-"`
 	analysis      *graph.Analysis
@@ -127,7 +131,7 @@ type TargetDelta struct {
 }
 
 // Run assesses city c.
-func Run(c *model.City, opt Options) (*Report, error) {
+func Run(ctx context.Context, c *model.City, opt Options) (*Report, error) {
 	g, err := graph.Build(c, opt.Feed)
 	if err != nil {
 		return nil, err
@@ -150,6 +154,13 @@ func Run(c *model.City, opt Options) (*Report, error) {
 			d.Targets = append(d.Targets, TargetDelta{ID: c.Targets[i].ID, ProbabilityBefore: base.Targets[i].Probability, ProbabilityAfter: t.Probability})
 		}
 		r.Delta = d
+	}
+	if opt.Simulate > 0 && r.Summary.TargetsReachable > 0 {
+		sr, err := sim.Run(ctx, g, sim.Options{Campaigns: opt.Simulate, Seed: 1, Fixes: opt.Fixes, Workers: opt.Workers, NoDecisions: true})
+		if err != nil {
+			return nil, fmt.Errorf("default simulation: %w", err)
+		}
+		r.Simulation = sr
 	}
 	return r, nil
 }

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -34,7 +35,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 func sampleReport(t *testing.T, fixes ...string) *Report {
 	t.Helper()
-	r, err := Run(model.Sample(), Options{K: 3, Fixes: fixes, Workers: 2})
+	r, err := Run(context.Background(), model.Sample(), Options{K: 3, Fixes: fixes, Workers: 2, Simulate: 20000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestWithIntel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Run(model.Sample(), Options{Feed: feed, Workers: 2})
+	r, err := Run(context.Background(), model.Sample(), Options{Feed: feed, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"testing"
 
@@ -25,7 +26,7 @@ func BenchmarkAssess(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := Run(c, Options{}); err != nil {
+				if _, err := Run(context.Background(), c, Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -86,6 +86,13 @@ func (r *Report) WriteText(w io.Writer, opt TextOptions) error {
 			}
 		}
 	}
+	if r.Simulation != nil {
+		b.WriteString("\n")
+		if err := r.Simulation.WriteSummary(&b, 5); err != nil {
+			return err
+		}
+		b.WriteString("  (citadel simulate runs more campaigns, other attackers, and ranks fixes and sensors by re-simulation)\n")
+	}
 	fmt.Fprintf(&b, "\nTechnique names from MITRE ATT&CK®. %s\n", r.AttackNotice)
 	_, err := io.WriteString(w, b.String())
 	return err
