@@ -353,11 +353,21 @@ type Detector struct {
 	last    map[ptKey]float64   // last state written to each coil/relay
 	polls   map[pollKeyT]*PollBaseline
 	lastReq map[pollKeyT]time.Time
+	// byFlow caches the sweep windows of a flow (keyed by pointer, cheaper
+	// to hash than the window keys); cleared with wins.
+	byFlow map[*Flow]*flowWins
+}
+
+type flowWins struct {
+	proto   string
+	sweep   *window
+	station uint32
+	addr    *window
 }
 
 // NewDetector returns a detector writing to out; base may be nil.
 func NewDetector(base *Baseline, out *AlertWriter) *Detector {
-	d := &Detector{base: base, out: out, wins: map[winKey]*window{}, once: map[string]bool{}, count: map[int]int{}, last: map[ptKey]float64{}}
+	d := &Detector{base: base, out: out, wins: map[winKey]*window{}, once: map[string]bool{}, count: map[int]int{}, last: map[ptKey]float64{}, byFlow: map[*Flow]*flowWins{}}
 	if base != nil {
 		d.index(base)
 	}
@@ -437,6 +447,7 @@ func (d *Detector) win(key winKey) *window {
 	if w == nil {
 		if len(d.wins) >= maxWindows {
 			clear(d.wins)
+			clear(d.byFlow)
 		}
 		w = &window{}
 		d.wins[key] = w
@@ -519,13 +530,25 @@ func (d *Detector) Observe(tx *Transaction) {
 func (d *Detector) stateless(tx *Transaction) {
 	client, server := tx.Flow.Orig.Addr(), tx.Flow.Resp.Addr()
 	if tx.HasRequest {
+		fw := d.byFlow[tx.Flow]
+		if fw == nil || fw.proto != tx.Proto {
+			if len(d.byFlow) >= maxWindows {
+				clear(d.byFlow)
+			}
+			fw = &flowWins{proto: tx.Proto, sweep: d.win(winKey{rule: ruleSweep, proto: tx.Proto, client: client, server: server})}
+			d.byFlow[tx.Flow] = fw
+		}
+		if fw.addr == nil || fw.station != tx.Station {
+			fw.station = tx.Station
+			fw.addr = d.win(winKey{rule: ruleAddr, proto: tx.Proto, client: client, server: server, station: tx.Station})
+		}
 		// Station sweeps: one client addressing many unit ids/addresses.
-		if w := d.win(winKey{rule: ruleSweep, proto: tx.Proto, client: client, server: server}); w.add(tx.TS, SweepWindow, uint64(tx.Station), true) >= SweepStations && ready(w, tx.TS) {
+		if w := fw.sweep; w.add(tx.TS, SweepWindow, uint64(tx.Station), true) >= SweepStations && ready(w, tx.TS) {
 			d.fire(tx, SIDStationSweep, 2, "T0846", "OT "+tx.Proto+" station sweep", fmt.Sprintf("< %d stations per %v", SweepStations, SweepWindow),
 				fmt.Sprintf("%d stations addressed by %s", len(w.distinct), client), w, "")
 		}
 		if tx.HasAddr {
-			if w := d.win(winKey{rule: ruleAddr, proto: tx.Proto, client: client, server: server, station: tx.Station}); w.add(tx.TS, AddrSweepWindow, uint64(tx.Addr), true) >= AddrSweepCount && ready(w, tx.TS) {
+			if w := fw.addr; w.add(tx.TS, AddrSweepWindow, uint64(tx.Addr), true) >= AddrSweepCount && ready(w, tx.TS) {
 				d.fire(tx, SIDAddressSweep, 2, "T0861", "OT point address sweep", fmt.Sprintf("< %d start addresses per %v", AddrSweepCount, AddrSweepWindow),
 					fmt.Sprintf("%d start addresses requested by %s", len(w.distinct), client), w, "")
 			}

@@ -383,6 +383,16 @@ func (r *Row) End() {
 // non-printable bytes become \xNN.
 func appendTSVEscaped(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\\' || c < 0x20 || c >= 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return append(b, s...)
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '\\' || c == '\t' || c < 0x20 || c >= 0x7f {
