@@ -8,35 +8,47 @@ import (
 	"sort"
 	"time"
 
+	"github.com/citadel-city/citadel/internal/alert"
 	"github.com/citadel-city/citadel/internal/diag"
 	"github.com/citadel-city/citadel/internal/intel"
 )
 
-// Alert is what a live heartbeat raises when an alarm starts. It carries
-// the ATT&CK for ICS technique the strongest hit points at: T0832
-// Manipulation of View for readings that contradict the process (spoofed,
-// replayed, offset values), T0836 Modify Parameter for a process that
-// behaves differently (a slowed pump, a changed threshold).
-type Alert struct {
-	Time          time.Time `json:"time"`
-	Stamp         string    `json:"stamp,omitempty"` // the input's timestamp string, when it had one
-	Source        string    `json:"source"`          // "heartbeat"
-	Technique     string    `json:"technique"`
-	TechniqueName string    `json:"technique_name,omitempty"`
-	Severity      string    `json:"severity"` // "high" when the score is 3 thresholds or more, else "medium"
-	Score         float64   `json:"score"`
-	Explain       string    `json:"explain"`
-}
+// Alert is what a live heartbeat raises when an alarm starts, in
+// Citadel's one alert schema (internal/alert): app_proto "heartbeat", the
+// score and explanation under "process". It carries the ATT&CK for ICS
+// technique the strongest hit points at: T0832 Manipulation of View for
+// readings that contradict the process (spoofed, replayed, offset values),
+// T0836 Modify Parameter for a process that behaves differently (a slowed
+// pump, a changed threshold).
+type Alert = alert.Alert
 
-// NewAlert builds the alert for a row whose alarm started.
+// Signature ids of heartbeat alerts, beside the sensor's.
+const (
+	sidViewContradiction = 9300001
+	sidProcessChanged    = 9300002
+)
+
+// NewAlert builds the alert for a row whose alarm started. Severity follows
+// Suricata's scale: 1 (high) when the score is 3 thresholds or more, else 2.
 func NewAlert(t time.Time, stamp string, r Result) Alert {
-	a := Alert{Time: t, Stamp: stamp, Source: "heartbeat", Technique: r.Technique, Severity: "medium", Score: r.Score, Explain: r.Explain}
-	if r.Score >= 3 {
-		a.Severity = "high"
-	}
+	name, tactic := "", ""
 	if tech, ok := intel.LookupTechnique(r.Technique); ok {
-		a.TechniqueName = tech.Name
+		name = tech.Name
+		if len(tech.Tactics) > 0 {
+			tactic = tech.Tactics[0]
+		}
 	}
+	sev := 2
+	if r.Score >= 3 {
+		sev = 1
+	}
+	sig, sid := "CITADEL HEARTBEAT process values contradict the learned physics", sidViewContradiction
+	if r.Technique == TechModifyParameter {
+		sig, sid = "CITADEL HEARTBEAT process behaves outside its learned envelope", sidProcessChanged
+	}
+	a := alert.New(t, sig, sid, sev, "Process anomaly", r.Technique, name, tactic)
+	a.AppProto = "heartbeat"
+	a.Process = &alert.Process{Stamp: stamp, Score: r.Score, Explain: r.Explain}
 	return a
 }
 

@@ -123,14 +123,16 @@ func checkOffsetAlerts(t *testing.T, alerts []Alert, times []time.Time) {
 	t.Helper()
 	var hit *Alert
 	for i := range alerts {
-		if !alerts[i].Time.Before(times[400]) && !alerts[i].Time.After(times[405]) {
+		at := time.Time(alerts[i].Timestamp)
+		if !at.Before(times[400]) && !at.After(times[405]) {
 			hit = &alerts[i]
 		}
 	}
 	if hit == nil {
 		t.Fatalf("no alert at the offset's start among %d alerts", len(alerts))
 	}
-	if hit.Technique != TechManipulationOfView || hit.TechniqueName != "Manipulation of View" || !strings.Contains(hit.Explain, "P_J1") || hit.Source != "heartbeat" {
+	if hit.Technique() != TechManipulationOfView || hit.Alert.Metadata.MitreTechniqueName[0] != "Manipulation of View" ||
+		hit.Process == nil || !strings.Contains(hit.Process.Explain, "P_J1") || hit.AppProto != "heartbeat" || hit.EventType != "alert" {
 		t.Errorf("alert %+v", *hit)
 	}
 	if len(alerts) > 10 {
