@@ -216,3 +216,21 @@ func BenchmarkDijkstra1M(b *testing.B) {
 		g.Dijkstra(w, nil, 0)
 	}
 }
+
+func TestDistancesToMatchesReverse(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var h Heap
+	for range 30 {
+		n := 5 + r.IntN(30)
+		g, w := randomGraph(r, n, n+r.IntN(3*n))
+		target := int32(r.IntN(n))
+		dist := make([]float64, n)
+		g.DistancesTo(w, target, dist, &h)
+		for v := range n {
+			want := g.Dijkstra(w, nil, int32(v)).Dist[target]
+			if dist[v] != want && math.Abs(dist[v]-want) > 1e-9 {
+				t.Fatalf("distance %d→%d = %v, forward Dijkstra says %v", v, target, dist[v], want)
+			}
+		}
+	}
+}

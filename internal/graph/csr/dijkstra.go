@@ -126,3 +126,36 @@ func (h *distHeap) pop() item {
 	*h = a
 	return top
 }
+
+// Heap is scratch space for DistancesTo, reused across calls to avoid
+// allocation.
+type Heap struct{ h distHeap }
+
+// DistancesTo fills dist with the distance from every node to node t under
+// weights w (+Inf where t cannot be reached): Dijkstra over reversed edges.
+// dist must have one entry per node; h is reused scratch space.
+func (g *Graph) DistancesTo(w []float64, t int32, dist []float64, h *Heap) {
+	for i := range dist {
+		dist[i] = math.Inf(1)
+	}
+	h.h = h.h[:0]
+	dist[t] = 0
+	h.h.push(item{0, t})
+	for len(h.h) > 0 {
+		it := h.h.pop()
+		if it.d > dist[it.v] {
+			continue
+		}
+		for _, e := range g.In(it.v) {
+			we := w[e]
+			if math.IsInf(we, 1) {
+				continue
+			}
+			u := g.Tail[e]
+			if d := it.d + we; d < dist[u] {
+				dist[u] = d
+				h.h.push(item{d, u})
+			}
+		}
+	}
+}
