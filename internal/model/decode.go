@@ -322,39 +322,13 @@ func contains(list []string, s string) bool {
 
 // suggest proposes the closest valid value, or lists them when none is close.
 func suggest(got string, valid []string, label string) string {
-	best, bestD := "", 1<<30
-	for _, v := range valid {
-		if dd := editDistance(strings.ToLower(got), v); dd < bestD {
-			best, bestD = v, dd
-		}
-	}
-	if best != "" && bestD <= max(2, len(got)/3) {
+	if best, ok := diag.Closest(got, valid); ok {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
 	if len(valid) > 12 {
 		return fmt.Sprintf("%s: %s, ... (see docs/model.md)", label, strings.Join(valid[:12], ", "))
 	}
 	return fmt.Sprintf("%s: %s", label, strings.Join(valid, ", "))
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func sortStrings(s []string) { sort.Strings(s) }

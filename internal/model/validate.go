@@ -71,13 +71,11 @@ func (v *validator) refs(set map[string]int, what string, list []string, field s
 }
 
 func suggestKey(got string, set map[string]int, what string) string {
-	best, bestD := "", 1<<30
+	keys := make([]string, 0, len(set))
 	for k := range set {
-		if d := editDistance(got, k); d < bestD || (d == bestD && k < best) {
-			best, bestD = k, d
-		}
+		keys = append(keys, k)
 	}
-	if best != "" && bestD <= max(2, len(got)/3) {
+	if best, ok := diag.Closest(got, keys); ok {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
 	return fmt.Sprintf("define the %s first, or fix the id", what)

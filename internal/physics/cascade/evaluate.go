@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/citadel-city/citadel/internal/diag"
@@ -327,36 +326,12 @@ func (g *Graph) countFacilities(imp *Impact, down, fired []float64, via []int32,
 func minutes(h float64) float64 { return math.Round(h*6000) / 100 }
 
 func (g *Graph) suggest(id string) string {
-	best, bestD := "", 1<<30
+	ids := make([]string, g.elements)
 	for i := range g.elements {
-		k := g.city.Elements[i].ID
-		if d := editDistance(id, k); d < bestD || (d == bestD && k < best) {
-			best, bestD = k, d
-		}
+		ids[i] = g.city.Elements[i].ID
 	}
-	if best != "" && bestD <= max(2, len(id)/3) {
+	if best, ok := diag.Closest(id, ids); ok {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
 	return "see the model's elements"
-}
-
-func editDistance(a, b string) int {
-	a, b = strings.ToLower(a), strings.ToLower(b)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
