@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"sort"
 
 	"github.com/citadel-city/citadel/internal/capture"
 	"github.com/citadel-city/citadel/internal/diag"
+	"github.com/citadel-city/citadel/internal/model"
 	"github.com/citadel-city/citadel/internal/sense"
 	_ "github.com/citadel-city/citadel/internal/sense/analyzers/all" // protocol analyzers
 	"github.com/spf13/cobra"
@@ -23,6 +25,7 @@ func newSenseCmd() *cobra.Command {
 		maxFlows        int
 		learn           bool
 		baselinePath    string
+		modelPath       string
 		iface           string
 		ports           []uint
 	)
@@ -76,6 +79,14 @@ outputs for the packets before the damage are still written).`,
 				}
 				base = b
 			}
+			var assets func(netip.Addr) (string, bool)
+			if modelPath != "" {
+				c, err := model.Load(modelPath)
+				if err != nil {
+					return err
+				}
+				assets = c.AddressBook().Lookup
+			}
 			var sources []capture.Source
 			if iface != "" {
 				var filter []uint16
@@ -110,6 +121,7 @@ outputs for the packets before the damage are still written).`,
 				Engine:   sense.EngineConfig{IgnoreChecksums: ignoreChecksums, MaxFlows: maxFlows},
 				Learn:    learn,
 				Baseline: base,
+				Assets:   assets,
 			})
 			if res != nil {
 				printSenseResult(cmd, res, jsonOut)
@@ -129,6 +141,7 @@ outputs for the packets before the damage are still written).`,
 	f.StringVar(&iface, "iface", "", "capture live from this Linux interface (AF_PACKET, needs CAP_NET_RAW); outputs are written when stopped")
 	f.UintSliceVar(&ports, "port", nil, "with --iface: capture only these TCP/UDP ports (default: every analyzer's ports)")
 	f.BoolVar(&learn, "learn", false, "learn a baseline (talkers, functions, writers, value envelopes) into DIR/baseline.json")
+	f.StringVar(&modelPath, "model", "", "city model whose asset addresses name devices in inventory.yaml and alerts (asset ids)")
 	f.StringVar(&baselinePath, "baseline", "", "detect deviations from this baseline.json (new talker, new function, new writer, value outside envelope)")
 	return cmd
 }

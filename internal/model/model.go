@@ -98,6 +98,7 @@ type Asset struct {
 	Services    []Service   `yaml:"services,omitempty" doc:"Network services."`
 	Auth        AuthState   `yaml:"auth,omitempty" doc:"Authentication state of the services (default unique-password)."`
 	Zones       []string    `yaml:"zones" doc:"Zone ids the asset is a member of; two or more make it a bridge."`
+	Addresses   []string    `yaml:"addresses,omitempty" doc:"IP addresses, or CIDR prefixes for a fleet, that tie observed traffic (citadel sense --model) to this asset id."`
 	Count       int         `yaml:"count,omitempty" doc:"Number of identical devices in the fleet (default 1)."`
 	Criticality Criticality `yaml:"criticality,omitempty" doc:"Criticality (default medium)."`
 	CVEs        []string    `yaml:"cves,omitempty" doc:"Known vulnerabilities (CVE ids), in addition to those matched from the intel feed."`

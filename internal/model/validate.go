@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strings"
 
@@ -100,6 +101,26 @@ func (v *validator) services(list []Service, field string) {
 	}
 }
 
+// addresses checks an asset's IP addresses and prefixes; an exact address
+// may belong to one asset only.
+func (v *validator) addresses(a *Asset, field string, owner map[string]string) {
+	for i := range a.Addresses {
+		s := &a.Addresses[i]
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if ad, err := netip.ParseAddr(*s); err == nil {
+			key := ad.Unmap().String()
+			if o, dup := owner[key]; dup && o != a.ID {
+				v.at(s, f, fmt.Sprintf("address %s already belongs to asset %q", *s, o), "an address names one asset; give a fleet a prefix instead")
+			}
+			owner[key] = a.ID
+			continue
+		}
+		if _, err := netip.ParsePrefix(*s); err != nil {
+			v.at(s, f, fmt.Sprintf("bad address %q", *s), "write an IP address (10.1.2.3, fd00::5) or a prefix (10.1.2.0/24)")
+		}
+	}
+}
+
 func (v *validator) cves(list []string, field string) {
 	for i := range list {
 		if !cveRE.MatchString(list[i]) {
@@ -117,6 +138,7 @@ func (c *City) validate() diag.List {
 	elements := v.ids("elements", len(c.Elements), func(i int) *string { return &c.Elements[i].ID }, func(i int) any { return &c.Elements[i] })
 	templates := v.ids("templates", len(c.Templates), func(i int) *string { return &c.Templates[i].ID }, func(i int) any { return &c.Templates[i] })
 	assets := v.ids("assets", len(c.Assets), func(i int) *string { return &c.Assets[i].ID }, func(i int) any { return &c.Assets[i] })
+	addrOwner := map[string]string{}
 	v.ids("entry_points", len(c.Entries), func(i int) *string { return &c.Entries[i].ID }, func(i int) any { return &c.Entries[i] })
 	v.ids("targets", len(c.Targets), func(i int) *string { return &c.Targets[i].ID }, func(i int) any { return &c.Targets[i] })
 
@@ -199,6 +221,7 @@ func (c *City) validate() diag.List {
 		}
 		v.services(a.Services, f+".services")
 		v.cves(a.CVEs, f+".cves")
+		v.addresses(a, f+".addresses", addrOwner)
 		if a.Physical != nil {
 			v.refs(elements, "element", a.Physical.Controls, f+".physical.controls")
 			v.refs(elements, "element", a.Physical.Reports, f+".physical.reports")

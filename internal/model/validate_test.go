@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,5 +212,34 @@ func TestDocExample(t *testing.T) {
 	s = s[:strings.Index(s, "```\n")]
 	if _, err := Parse("docs/model.md example", []byte(s)); err != nil {
 		t.Fatalf("the example in docs/model.md is invalid: %v", err)
+	}
+}
+
+func TestAddresses(t *testing.T) {
+	src := `
+zones: [{id: z, sector: water}]
+assets:
+  - {id: plc, kind: plc, zones: [z], addresses: [10.0.0.5, "fd00::5"]}
+  - {id: meters, kind: smart-meter, zones: [z], count: 500, addresses: [10.8.0.0/16]}
+  - {id: rtus, kind: rtu, zones: [z], addresses: [10.8.3.0/24, 10.0.0.5, nonsense]}
+entry_points: [{id: e, kind: physical, zones: [z]}]
+elements: [{id: el, kind: pump, sector: water}]
+targets: [{id: x, sector: water, loss: l, elements: [el]}]
+`
+	_, err := Parse("a.yaml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), `a.yaml:6:64: assets[2].addresses[1]: address 10.0.0.5 already belongs to asset "plc"`) ||
+		!strings.Contains(err.Error(), `assets[2].addresses[2]: bad address "nonsense"`) {
+		t.Fatalf("error %v", err)
+	}
+	c, err := Parse("a.yaml", []byte(strings.Replace(src, ", 10.0.0.5, nonsense", "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	book := c.AddressBook()
+	for addr, want := range map[string]string{"10.0.0.5": "plc", "fd00::5": "plc", "::ffff:10.0.0.5": "plc", "10.8.3.9": "rtus", "10.8.200.1": "meters", "192.0.2.1": ""} {
+		got, ok := book.Lookup(netip.MustParseAddr(addr))
+		if got != want || ok != (want != "") {
+			t.Errorf("Lookup(%s) = %q, %v; want %q", addr, got, ok, want)
+		}
 	}
 }

@@ -340,6 +340,10 @@ type ptIdx struct {
 // deviations from a baseline when one is given. It allocates nothing per
 // transaction unless an alert fires.
 type Detector struct {
+	// Assets, when set, gives the asset id of an address; alerts then list
+	// the asset ids of both ends in ot.asset_ids.
+	Assets func(netip.Addr) (string, bool)
+
 	base  *Baseline
 	out   *AlertWriter
 	wins  map[winKey]*window
@@ -485,6 +489,13 @@ func (d *Detector) fire(tx *Transaction, sid, sev int, tech, sig, expected, obse
 	}
 	if tx.Flow.Transport == UDP {
 		a.Proto = "UDP"
+	}
+	if d.Assets != nil {
+		for _, ap := range [...]netip.AddrPort{tx.Flow.Orig, tx.Flow.Resp} {
+			if id, ok := d.Assets(ap.Addr()); ok {
+				a.OT.AssetIDs = append(a.OT.AssetIDs, id)
+			}
+		}
 	}
 	for i := range tx.Ops {
 		if i == 8 {

@@ -33,6 +33,10 @@ func roles(proto string) [2]string {
 // unit ids, DNP3 addresses), the points they serve with read/write counts
 // and value ranges, device identification and first/last seen times.
 type Inventory struct {
+	// Assets, when set, gives the asset id of an address; devices with one
+	// take it as their id instead of ip-ADDRESS.
+	Assets func(netip.Addr) (string, bool)
+
 	devices map[netip.Addr]*invDevice
 	// byFlow caches, per flow, the devices and the station of its last
 	// transaction, which saves every other map lookup in Add.
@@ -288,6 +292,11 @@ func (inv *Inventory) File() *InventoryFile {
 		d := inv.devices[a]
 		dev := InvDevice{ID: "ip-" + a.String(), IP: a.String(), Peers: []string{},
 			FirstSeen: d.first.UTC().Format(time.RFC3339Nano), LastSeen: d.last.UTC().Format(time.RFC3339Nano)}
+		if inv.Assets != nil {
+			if id, ok := inv.Assets(a); ok {
+				dev.ID = id
+			}
+		}
 		for r := range d.roles {
 			dev.Roles = append(dev.Roles, r)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -38,6 +39,10 @@ type Config struct {
 	// learned baseline (new talker, new function, new writer, value
 	// outside the envelope). The stateless rules always run.
 	Baseline *Baseline
+	// Assets, when set, names an address with the city model's asset id
+	// (model.City.AddressBook().Lookup): inventory devices take that id and
+	// alerts list the asset ids of both ends.
+	Assets func(netip.Addr) (string, bool)
 }
 
 // Result summarises a run.
@@ -140,7 +145,9 @@ func runEngine(ctx context.Context, cfg *Config, res *Result, writers []*LogWrit
 	readers []*capture.Reader, inputErr *error, now func() time.Time) error {
 	out := NewOutput(writers[0], writers[1:]...)
 	inv := NewInventory()
+	inv.Assets = cfg.Assets
 	det := NewDetector(cfg.Baseline, alerts)
+	det.Assets = cfg.Assets
 	var learned *Baseline
 	if cfg.Learn {
 		learned = NewBaseline()
