@@ -33,9 +33,12 @@ func newRoot() *cobra.Command {
 		Long: `Citadel is a security digital twin of a city's networks and physical
 processes (water, power, traffic). It finds the attack paths from the city's
 entry points to physical control, ranks them, and computes the cheapest set of
-fixes that cuts them; it simulates attack campaigns; and it watches OT traffic.
+fixes that cuts them (assess); simulates millions of attack campaigns
+(simulate); follows physical effects across sectors (impact, water, grid,
+traffic); and watches OT traffic and process values (sense, heartbeat).
 
-Run "citadel assess" to analyse the embedded sample city.
+Run "citadel assess" to analyse the embedded sample city; docs/ explains each
+command and its JSON output.
 
 Exit codes: 0 ok, 1 failure, 2 bad input or usage.`,
 		SilenceUsage:  true,
