@@ -8,6 +8,7 @@ import (
 
 	"github.com/citadel-city/citadel/internal/assess"
 	"github.com/citadel-city/citadel/internal/atomicfile"
+	"github.com/citadel-city/citadel/internal/diag"
 	"github.com/citadel-city/citadel/internal/intel"
 	"github.com/citadel-city/citadel/internal/model"
 	"github.com/spf13/cobra"
@@ -56,6 +57,12 @@ docs/scoring.md.`,
   citadel assess --fix credentials:tc-centre-0042,mfa:grid-vendor-vpn`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if k < 1 {
+				return diag.Errorf("--paths must be 1 or more, got %d", k)
+			}
+			if campaigns < 0 {
+				return diag.Errorf("--campaigns must be 0 (no simulation) or more, got %d", campaigns)
+			}
 			c, err := loadModel(args)
 			if err != nil {
 				return err

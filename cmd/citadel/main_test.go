@@ -32,6 +32,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"assess", filepath.Join(dir, "missing.yaml")}, 2},
 		{[]string{"assess", "--fix", "credentials:nosuch"}, 2},
 		{[]string{"assess", "--paths", "x"}, 2},
+		{[]string{"assess", "--paths", "0"}, 2},
+		{[]string{"assess", "--campaigns", "-1"}, 2},
 		{[]string{"nosuchcommand"}, 2},
 		{[]string{"validate"}, 2},
 		{[]string{"gen", "--devices", "0"}, 2},

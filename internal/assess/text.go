@@ -25,7 +25,11 @@ func (r *Report) WriteText(w io.Writer, opt TextOptions) error {
 	}
 	var b strings.Builder
 	s := r.Summary
-	fmt.Fprintf(&b, "Citadel assessment of %s (%s)\n", r.City, r.Model)
+	name := r.City
+	if name == "" {
+		name = "an unnamed city"
+	}
+	fmt.Fprintf(&b, "Citadel assessment of %s (%s)\n", name, r.Model)
 	fmt.Fprintf(&b, "  %d zones, %d assets (%s devices), %d bridging assets, %d entry points\n",
 		s.Zones, s.Assets, thousands(s.Devices), s.Bridges, s.EntryPoints)
 	fmt.Fprintf(&b, "  %d of %d targets reachable; total risk %.2f; attack graph %s nodes, %s edges\n",
@@ -65,9 +69,12 @@ func (r *Report) WriteText(w io.Writer, opt TextOptions) error {
 		}
 	}
 	fmt.Fprintf(&b, "\nFIXES: minimum cut of %d fixes, cost %.1f", r.Cut.Fixes, r.Cut.Cost)
-	if len(r.Cut.Uncuttable) > 0 {
+	switch {
+	case len(r.Cut.Uncuttable) > 0:
 		fmt.Fprintf(&b, "; no fix in the catalogue cuts every path to %s", strings.Join(r.Cut.Uncuttable, ", "))
-	} else {
+	case r.Summary.TargetsReachable == 0:
+		fmt.Fprintf(&b, "; no target is reachable, so there is no path to cut")
+	default:
 		fmt.Fprintf(&b, "; applied together they cut every path to every target")
 	}
 	fmt.Fprintf(&b, "\n  %-3s %-40s %8s %6s %6s  %s\n", "#", "fix", "risk cut", "paths", "cost", "action")
