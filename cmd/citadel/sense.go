@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
 	"sort"
 
 	"github.com/citadel-city/citadel/internal/capture"
 	"github.com/citadel-city/citadel/internal/diag"
+	"github.com/citadel-city/citadel/internal/heartbeat"
 	"github.com/citadel-city/citadel/internal/model"
 	"github.com/citadel-city/citadel/internal/sense"
 	_ "github.com/citadel-city/citadel/internal/sense/analyzers/all" // protocol analyzers
+	"github.com/citadel-city/citadel/internal/signals"
 	"github.com/spf13/cobra"
 )
 
@@ -26,6 +29,7 @@ func newSenseCmd() *cobra.Command {
 		learn           bool
 		baselinePath    string
 		modelPath       string
+		heartbeatPath   string
 		iface           string
 		ports           []uint
 	)
@@ -80,12 +84,30 @@ outputs for the packets before the damage are still written).`,
 				base = b
 			}
 			var assets func(netip.Addr) (string, bool)
+			var watch *signals.Watch
+			if heartbeatPath != "" && modelPath == "" {
+				return diag.Errorf("--heartbeat needs --model: the city model maps data points to the heartbeat's signals")
+			}
 			if modelPath != "" {
 				c, err := model.Load(modelPath)
 				if err != nil {
 					return err
 				}
 				assets = c.AddressBook().Lookup
+				if heartbeatPath != "" {
+					f, err := os.Open(heartbeatPath)
+					if err != nil {
+						return diag.Errorf("open heartbeat model: %v", err)
+					}
+					hb, err := heartbeat.ReadModel(f, heartbeatPath)
+					f.Close()
+					if err != nil {
+						return err
+					}
+					if watch, err = signals.NewWatch(signals.New(c), hb, c); err != nil {
+						return err
+					}
+				}
 			}
 			var sources []capture.Source
 			if iface != "" {
@@ -122,7 +144,11 @@ outputs for the packets before the damage are still written).`,
 				Learn:    learn,
 				Baseline: base,
 				Assets:   assets,
+				Observer: observer(watch),
 			})
+			if watch != nil && !jsonOut {
+				fmt.Fprintln(cmd.OutOrStdout(), watch)
+			}
 			if res != nil {
 				printSenseResult(cmd, res, jsonOut)
 			}
@@ -141,6 +167,7 @@ outputs for the packets before the damage are still written).`,
 	f.StringVar(&iface, "iface", "", "capture live from this Linux interface (AF_PACKET, needs CAP_NET_RAW); outputs are written when stopped")
 	f.UintSliceVar(&ports, "port", nil, "with --iface: capture only these TCP/UDP ports (default: every analyzer's ports)")
 	f.BoolVar(&learn, "learn", false, "learn a baseline (talkers, functions, writers, value envelopes) into DIR/baseline.json")
+	f.StringVar(&heartbeatPath, "heartbeat", "", "with --model: run this trained heartbeat model (citadel heartbeat train) on the process values read from the traffic; its alarms go to alerts.json")
 	f.StringVar(&modelPath, "model", "", "city model whose asset addresses name devices in inventory.yaml and alerts (asset ids)")
 	f.StringVar(&baselinePath, "baseline", "", "detect deviations from this baseline.json (new talker, new function, new writer, value outside envelope)")
 	return cmd
@@ -168,4 +195,12 @@ func printSenseResult(cmd *cobra.Command, res *sense.Result, asJSON bool) {
 	for _, n := range names {
 		fmt.Fprintf(w, "%s.log: %d rows\n", n, res.Rows[n])
 	}
+}
+
+// observer keeps a nil watch a nil interface.
+func observer(w *signals.Watch) sense.Observer {
+	if w == nil {
+		return nil
+	}
+	return w
 }

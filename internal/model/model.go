@@ -104,6 +104,16 @@ type Asset struct {
 	CVEs        []string    `yaml:"cves,omitempty" doc:"Known vulnerabilities (CVE ids), in addition to those matched from the intel feed."`
 	Logs        bool        `yaml:"logs,omitempty" doc:"The asset sends its logs to the SOC."`
 	Physical    *Binding    `yaml:"physical,omitempty" doc:"The physical elements the asset controls or reports on."`
+	Signals     []Signal    `yaml:"signals,omitempty" doc:"Process values the asset serves over an OT protocol, named as in heartbeat data, so that citadel sense can feed the heartbeat from traffic."`
+}
+
+// Signal names a process value that an asset serves at one OT data point.
+type Signal struct {
+	Name    string  `yaml:"name" doc:"Signal name, as in the heartbeat's training data (e.g. L_T1)."`
+	Point   string  `yaml:"point" doc:"KIND:INDEX of the data point: holding_register, input_register, coil or discrete_input with the 0-based Modbus address; analog_input, analog_output, binary_input, binary_output or counter with the DNP3 point index."`
+	Station int     `yaml:"station,omitempty" doc:"Modbus unit id or DNP3 outstation address; 0 matches any."`
+	Scale   float64 `yaml:"scale,omitempty" doc:"Engineering value = raw value × scale + offset; 0 means 1."`
+	Offset  float64 `yaml:"offset,omitempty" doc:"Added after scaling."`
 }
 
 // Binding ties an asset to physical elements.

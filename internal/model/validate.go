@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/citadel-city/citadel/internal/diag"
@@ -101,6 +103,46 @@ func (v *validator) services(list []Service, field string) {
 	}
 }
 
+// PointKinds are the kinds of OT data point a signal can name.
+var PointKinds = []string{"holding_register", "input_register", "coil", "discrete_input",
+	"analog_input", "analog_output", "binary_input", "binary_output", "counter"}
+
+// ParsePoint splits a signal's point into its kind and index.
+func ParsePoint(s string) (kind string, index uint32, ok bool) {
+	kind, idx, found := strings.Cut(s, ":")
+	if !found || !slices.Contains(PointKinds, kind) {
+		return "", 0, false
+	}
+	n, err := strconv.ParseUint(idx, 10, 32)
+	if err != nil {
+		return "", 0, false
+	}
+	return kind, uint32(n), true
+}
+
+// signals checks an asset's signals: named, unique across the city, at a
+// well-formed point.
+func (v *validator) signals(a *Asset, field string, owner map[string]string) {
+	for i := range a.Signals {
+		sg := &a.Signals[i]
+		f := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case sg.Name == "":
+			v.at(sg, f+".name", "missing signal name", "name it as in the heartbeat's data, e.g. L_T1")
+		case owner[sg.Name] != "":
+			v.at(&sg.Name, f+".name", fmt.Sprintf("signal %q already belongs to asset %q", sg.Name, owner[sg.Name]), "signal names are unique in a city")
+		default:
+			owner[sg.Name] = a.ID
+		}
+		if _, _, ok := ParsePoint(sg.Point); !ok {
+			v.at(&sg.Point, f+".point", fmt.Sprintf("bad point %q", sg.Point), "write KIND:INDEX with KIND one of "+strings.Join(PointKinds, ", "))
+		}
+		if sg.Station < 0 || sg.Station > 65535 {
+			v.at(&sg.Station, f+".station", fmt.Sprintf("station %d out of range", sg.Station), "Modbus unit ids are 0-255, DNP3 addresses 0-65535")
+		}
+	}
+}
+
 // addresses checks an asset's IP addresses and prefixes; an exact address
 // may belong to one asset only.
 func (v *validator) addresses(a *Asset, field string, owner map[string]string) {
@@ -139,6 +181,7 @@ func (c *City) validate() diag.List {
 	templates := v.ids("templates", len(c.Templates), func(i int) *string { return &c.Templates[i].ID }, func(i int) any { return &c.Templates[i] })
 	assets := v.ids("assets", len(c.Assets), func(i int) *string { return &c.Assets[i].ID }, func(i int) any { return &c.Assets[i] })
 	addrOwner := map[string]string{}
+	signalOwner := map[string]string{}
 	v.ids("entry_points", len(c.Entries), func(i int) *string { return &c.Entries[i].ID }, func(i int) any { return &c.Entries[i] })
 	v.ids("targets", len(c.Targets), func(i int) *string { return &c.Targets[i].ID }, func(i int) any { return &c.Targets[i] })
 
@@ -222,6 +265,7 @@ func (c *City) validate() diag.List {
 		v.services(a.Services, f+".services")
 		v.cves(a.CVEs, f+".cves")
 		v.addresses(a, f+".addresses", addrOwner)
+		v.signals(a, f+".signals", signalOwner)
 		if a.Physical != nil {
 			v.refs(elements, "element", a.Physical.Controls, f+".physical.controls")
 			v.refs(elements, "element", a.Physical.Reports, f+".physical.reports")

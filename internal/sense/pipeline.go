@@ -43,6 +43,16 @@ type Config struct {
 	// (model.City.AddressBook().Lookup): inventory devices take that id and
 	// alerts list the asset ids of both ends.
 	Assets func(netip.Addr) (string, bool)
+	// Observer, when set, sees every transaction after the sensor's own
+	// consumers and may write alerts of its own (the process heartbeat fed
+	// from traffic); its Finish runs after the last transaction.
+	Observer Observer
+}
+
+// Observer consumes transactions beside the sensor: see Config.Observer.
+type Observer interface {
+	Observe(tx *Transaction, alerts *AlertWriter)
+	Finish(alerts *AlertWriter)
 }
 
 // Result summarises a run.
@@ -159,6 +169,9 @@ func runEngine(ctx context.Context, cfg *Config, res *Result, writers []*LogWrit
 		if learned != nil {
 			learned.Learn(tx)
 		}
+		if cfg.Observer != nil {
+			cfg.Observer.Observe(tx, alerts)
+		}
 	}
 	eng := NewEngine(cfg.Engine, out)
 	var err error
@@ -167,6 +180,9 @@ func runEngine(ctx context.Context, cfg *Config, res *Result, writers []*LogWrit
 		return err
 	}
 	eng.Finish()
+	if cfg.Observer != nil {
+		cfg.Observer.Finish(alerts)
+	}
 	tr := res.Stats.Transactions
 	res.Stats = eng.Stats()
 	res.Stats.Transactions = tr
