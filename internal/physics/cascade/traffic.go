@@ -32,6 +32,8 @@ type Traffic struct {
 	sc      traffic.Scenario
 	signals map[*model.Element][]string
 	base    float64 // veh·h of delay of the window with no signal dark
+	// baseEV are the emergency trips of sc with no signal dark.
+	baseEV []traffic.EmergencyResult
 }
 
 func init() {
@@ -39,19 +41,20 @@ func init() {
 }
 
 // NewTraffic reads arg, "NET.net.xml,ROUTES.rou.xml[,WINDOW]" (WINDOW a
-// duration, default 1 h), runs the window once without outages, and maps
-// the city's signal refs to the network's signals.
+// duration, default 1 h) or "sample[,WINDOW]" (SampleStreets: the embedded
+// street network of the sample city), runs the window once without
+// outages, and maps the city's signal refs to the network's signals.
 func NewTraffic(c *model.City, arg string) (*Traffic, error) {
 	parts := strings.Split(arg, ",")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
-		return nil, diag.Errorf("the ctm engine needs a network and routes: ctm:NET.net.xml,ROUTES.rou.xml[,WINDOW]")
+	if parts[0] == SampleStreets && len(parts) <= 2 {
+		return newSampleTraffic(c, parts[1:])
 	}
-	window := defaultTrafficWindow
-	if len(parts) == 3 {
-		var err error
-		if window, err = ParseTime(parts[2]); err != nil || window < time.Minute {
-			return nil, diag.Errorf("ctm engine window %q: give a duration of a minute or more, e.g. 1h", parts[2])
-		}
+	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+		return nil, diag.Errorf("the ctm engine needs a network and routes: ctm:NET.net.xml,ROUTES.rou.xml[,WINDOW] (or ctm:sample for the sample city's streets)")
+	}
+	window, err := trafficWindow(parts[2:])
+	if err != nil {
+		return nil, err
 	}
 	for _, f := range parts[:2] {
 		if _, err := os.Stat(f); errors.Is(err, fs.ErrNotExist) {
@@ -66,9 +69,27 @@ func NewTraffic(c *model.City, arg string) (*Traffic, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Traffic{sc: traffic.Scenario{Net: net, Routes: routes, Duration: window.Seconds()}, signals: map[*model.Element][]string{}}
+	return newTraffic(c, parts[0], traffic.Scenario{Net: net, Routes: routes, Duration: window.Seconds()})
+}
+
+// trafficWindow reads the optional WINDOW of the engine's argument.
+func trafficWindow(opt []string) (time.Duration, error) {
+	if len(opt) == 0 {
+		return defaultTrafficWindow, nil
+	}
+	w, err := ParseTime(opt[0])
+	if err != nil || w < time.Minute {
+		return 0, diag.Errorf("ctm engine window %q: give a duration of a minute or more, e.g. 1h", opt[0])
+	}
+	return w, nil
+}
+
+// newTraffic maps the signal refs of c to the signals of sc's network
+// (named file in messages) and runs sc without outages.
+func newTraffic(c *model.City, file string, sc traffic.Scenario) (*Traffic, error) {
+	t := &Traffic{sc: sc, signals: map[*model.Element][]string{}}
 	known := map[string]bool{}
-	for _, s := range net.Signals() {
+	for _, s := range sc.Net.Signals() {
 		known[s.ID] = true
 	}
 	for i := range c.Elements {
@@ -79,31 +100,30 @@ func NewTraffic(c *model.City, arg string) (*Traffic, error) {
 		}
 		for _, id := range strings.Split(ids, ",") {
 			if !known[id] {
-				return nil, diag.Errorf("element %s: ref %q: network %s has no signal %q", e.ID, e.Ref, parts[0], id)
+				return nil, diag.Errorf("element %s: ref %q: network %s has no signal %q", e.ID, e.Ref, file, id)
 			}
 			t.signals[e] = append(t.signals[e], id)
 		}
 	}
-	if t.base, err = t.delay(nil); err != nil {
+	base, err := t.run(nil)
+	if err != nil {
 		return nil, fmt.Errorf("network without outages: %w", err)
 	}
+	t.base = base.DelayVehHours + base.DepartDelayVehHours
+	t.baseEV = base.Emergency
 	return t, nil
 }
 
 // Name implements Engine.
 func (*Traffic) Name() string { return "ctm" }
 
-// delay runs the window with the signals dark and returns its delay.
-func (t *Traffic) delay(dark []string) (float64, error) {
+// run simulates the window with the signals dark.
+func (t *Traffic) run(dark []string) (*traffic.Result, error) {
 	sc := t.sc
 	if len(dark) > 0 {
 		sc.Attacks = []traffic.Attack{{Kind: traffic.Dark, From: 0, To: sc.Duration, Signals: dark}}
 	}
-	res, err := traffic.Run(context.Background(), &sc)
-	if err != nil {
-		return 0, err
-	}
-	return res.DelayVehHours + res.DepartDelayVehHours, nil
+	return traffic.Run(context.Background(), &sc)
 }
 
 // Measure implements Engine.
@@ -131,13 +151,13 @@ func (t *Traffic) Measure(outages []Outage, horizon float64) (Measure, error) {
 				continue // one run for simultaneous outages
 			}
 		}
-		d, err := t.delay(dark)
+		res, err := t.run(dark)
 		if err != nil {
 			return Measure{}, fmt.Errorf("%s dark: %w", strings.Join(dark, ","), err)
 		}
-		rate = max(0, d-t.base) / perHour
-		out.Notes = append(out.Notes, fmt.Sprintf("%s out at %s: signals %s dark, %.1f vehicle-hours of delay per hour beyond the %.1f of the intact network (ctm)",
-			o.Element.ID, clock(minutes(o.At)), strings.Join(dark, ","), rate, t.base/perHour))
+		rate = max(0, res.DelayVehHours+res.DepartDelayVehHours-t.base) / perHour
+		out.Notes = append(out.Notes, fmt.Sprintf("%s out at %s: signals %s dark, %.1f vehicle-hours of delay per hour beyond the %.1f of the intact network (ctm)%s",
+			o.Element.ID, clock(minutes(o.At)), strings.Join(dark, ","), rate, t.base/perHour, t.emergencyNote(res.Emergency)))
 	}
 	if horizon > since {
 		out.VehicleHours += rate * (horizon - since)
