@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/citadel-city/citadel/internal/diag"
@@ -34,6 +35,9 @@ type Traffic struct {
 	base    float64 // veh·h of delay of the window with no signal dark
 	// baseEV are the emergency trips of sc with no signal dark.
 	baseEV []traffic.EmergencyResult
+
+	mu   sync.Mutex
+	runs map[string]*traffic.Result // by sorted dark signals: runs are deterministic
 }
 
 func init() {
@@ -117,13 +121,30 @@ func newTraffic(c *model.City, file string, sc traffic.Scenario) (*Traffic, erro
 // Name implements Engine.
 func (*Traffic) Name() string { return "ctm" }
 
-// run simulates the window with the signals dark.
+// run simulates the window with the signals dark, once per set of
+// signals: later calls with the same set reuse the result.
 func (t *Traffic) run(dark []string) (*traffic.Result, error) {
+	key := slices.Clone(dark)
+	slices.Sort(key)
+	k := strings.Join(key, ",")
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if res, ok := t.runs[k]; ok {
+		return res, nil
+	}
 	sc := t.sc
 	if len(dark) > 0 {
-		sc.Attacks = []traffic.Attack{{Kind: traffic.Dark, From: 0, To: sc.Duration, Signals: dark}}
+		sc.Attacks = []traffic.Attack{{Kind: traffic.Dark, From: 0, To: sc.Duration, Signals: key}}
 	}
-	return traffic.Run(context.Background(), &sc)
+	res, err := traffic.Run(context.Background(), &sc)
+	if err != nil {
+		return nil, err
+	}
+	if t.runs == nil {
+		t.runs = map[string]*traffic.Result{}
+	}
+	t.runs[k] = res
+	return res, nil
 }
 
 // Measure implements Engine.
