@@ -38,10 +38,12 @@ branches ("branch:N") and isolates the buses ("bus:N") that the elements' refs
 name, and measures the load lost with a DC power-flow cascade; matpower:sample
 is the sample city's own grid. --engine traffic=ctm:NET.net.xml,ROUTES.rou.xml
 darkens the SUMO signals that "signal:ID" refs name and measures the delay with
-the traffic model. See docs/cascade.md.`,
+the traffic model; ctm:sample is the sample city's own street network (with
+ambulance trips on the hospital route). See docs/cascade.md.`,
 		Example: `  citadel impact --effect feeder-f3@0h
   citadel impact --effect feeder-f3@0h,substation-east@2h --horizon 72h --json
   citadel impact --effect feeder-f3@0h,substation-east@2h --engine energy=matpower:sample
+  citadel impact --effect feeder-f3@0h --engine traffic=ctm:sample
   citadel impact city.yaml --effect pumps@30m --engine energy=matpower:case.m`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
