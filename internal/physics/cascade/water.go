@@ -500,11 +500,11 @@ func (w *Water) notes(r *WaterResult) []string {
 
 // pressureUnit names the network's pressure unit.
 func (w *Water) pressureUnit() string {
-	switch w.net.Options.Pressure {
-	case water.PSI:
-		return "psi"
-	case water.KPA:
+	switch {
+	case w.net.Options.Pressure == water.KPA:
 		return "kPa"
+	case w.net.Options.Pressure == water.Meters || w.net.Options.Flow >= water.LPS:
+		return "m" // SI flow units: EPANET reports metres unless kPa is asked for
 	}
-	return "m"
+	return "psi"
 }

@@ -155,7 +155,7 @@ func TestWaterBoostersOut(t *testing.T) {
 	if r.UndeliveredM3 <= 0 {
 		t.Errorf("undelivered %g m³", r.UndeliveredM3)
 	}
-	if !strings.Contains(strings.Join(imp.Notes, "\n"), "tanks empty: T2 at +8 h") {
+	if n := strings.Join(imp.Notes, "\n"); !strings.Contains(n, "tanks empty: T2 at +8 h") || !strings.Contains(n, "below 20 m from +8 h") {
 		t.Errorf("notes %q", imp.Notes)
 	}
 }
