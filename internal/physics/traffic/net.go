@@ -23,6 +23,10 @@ type Net struct {
 	laneByID map[string]*Lane
 	juncByID map[string]*Junction
 	internal map[string]float64 // internal lane id → length
+	// viaNext maps an internal lane to the internal lane that continues it
+	// (a left turn that waits inside the junction crosses two internal
+	// lanes; the junction's intLanes lists the second).
+	viaNext map[string]string
 }
 
 // Edge is one directed road between two junctions.
@@ -148,7 +152,7 @@ func ReadNetFile(path string) (*Net, error) {
 func ParseNet(file string, data []byte) (*Net, error) {
 	d := newXMLDoc(file, data)
 	n := &Net{File: file, edgeByID: map[string]*Edge{}, laneByID: map[string]*Lane{},
-		juncByID: map[string]*Junction{}, internal: map[string]float64{}}
+		juncByID: map[string]*Junction{}, internal: map[string]float64{}, viaNext: map[string]string{}}
 	var edge *Edge // current normal edge
 	var internalEdge bool
 	var tl *TLLogic
@@ -261,7 +265,12 @@ func ParseNet(file string, data []byte) (*Net, error) {
 		case e.name == "connection" && e.depth == 2:
 			from := d.need(e, "from")
 			if strings.HasPrefix(from, ":") {
-				return // internal lane to outgoing edge
+				// Internal lane to an outgoing edge, or to the next internal
+				// lane of a turn that waits inside the junction.
+				if via := e.str("via"); via != "" {
+					n.viaNext[fmt.Sprintf("%s_%d", from, d.int(e, "fromLane", 0))] = via
+				}
+				return
 			}
 			c := &Connection{From: from, To: d.need(e, "to"), FromLane: d.int(e, "fromLane", 0),
 				ToLane: d.int(e, "toLane", 0), Via: e.str("via"), TL: e.str("tl"),

@@ -75,7 +75,7 @@ func (n *Net) foes(a, b *Connection) (foe, yield bool) {
 		return false, false
 	}
 	if j := n.juncByID[ea.To]; j != nil && a.Via != "" && b.Via != "" {
-		ia, ib := indexOf(j.IntLanes, a.Via), indexOf(j.IntLanes, b.Via)
+		ia, ib := n.requestIndex(j, a.Via), n.requestIndex(j, b.Via)
 		if ia >= 0 && ib >= 0 && ia < len(j.Requests) {
 			r := j.Requests[ia]
 			return bit(r.Foes, ib), bit(r.Response, ib)
@@ -88,6 +88,23 @@ func (n *Net) foes(a, b *Connection) (foe, yield bool) {
 		return true, false
 	}
 	return !(a.Dir == "r" && b.Dir == "r"), false
+}
+
+// requestIndex finds the junction's request row of a connection through
+// its internal lane, following the lanes of a turn that waits inside the
+// junction until one is listed in intLanes; -1 when none is.
+func (n *Net) requestIndex(j *Junction, via string) int {
+	for range 4 {
+		if i := indexOf(j.IntLanes, via); i >= 0 {
+			return i
+		}
+		next, ok := n.viaNext[via]
+		if !ok {
+			return -1
+		}
+		via = next
+	}
+	return -1
 }
 
 func indexOf(s []string, v string) int {
