@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/citadel-city/citadel/internal/diag"
 	"github.com/citadel-city/citadel/internal/model"
@@ -56,8 +57,10 @@ type Water struct {
 	people      int     // people the network serves: the largest population of a water element
 	MinPressure float64 // service pressure, network units; DefaultMinPressure by default
 
+	mu      sync.Mutex
 	baseDur int64
-	base    *waterRun // the run without outages over baseDur
+	base    *waterRun               // the run without outages over baseDur
+	runs    map[string]*WaterResult // by links cut, their times and the horizon: runs are deterministic
 }
 
 func init() {
@@ -164,8 +167,12 @@ type waterRun struct {
 // Simulate runs the network with the links of the outages cut from their
 // times over horizon hours and compares it with the run without outages.
 // Outages of elements without a pump or link ref are ignored.
+// Results are kept per set of cuts and horizon; the result must not be
+// modified. Simulate is safe for concurrent use.
 func (w *Water) Simulate(outages []Outage, horizon float64) (*WaterResult, error) {
 	dur := int64(math.Round(horizon * 3600))
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.base == nil || w.baseDur != dur {
 		net := w.net.Clone()
 		base, err := w.run(net, dur)
@@ -195,6 +202,13 @@ func (w *Water) Simulate(outages []Outage, horizon float64) (*WaterResult, error
 	if len(order) == 0 {
 		return res, nil
 	}
+	key := fmt.Sprint(dur, "\x00", strings.Join(res.Cut, "\x00"))
+	for _, id := range order {
+		key += fmt.Sprintf("\x00%s@%g", id, cutAt[id])
+	}
+	if r, ok := w.runs[key]; ok {
+		return r, nil
+	}
 	net, err := w.cutNetwork(order, cutAt)
 	if err != nil {
 		return nil, err
@@ -204,6 +218,10 @@ func (w *Water) Simulate(outages []Outage, horizon float64) (*WaterResult, error
 		return nil, fmt.Errorf("network %s with %s cut: %w", w.file, strings.Join(order, ", "), err)
 	}
 	w.compare(run, res)
+	if w.runs == nil {
+		w.runs = map[string]*WaterResult{}
+	}
+	w.runs[key] = res
 	return res, nil
 }
 

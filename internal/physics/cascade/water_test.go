@@ -270,6 +270,29 @@ func BenchmarkWaterEvaluate(b *testing.B) {
 	opt := Options{Horizon: 24 * time.Hour, Engines: map[model.Sector]Engine{"water": w}}
 	b.ReportAllocs()
 	for b.Loop() {
+		w.runs = nil // measure the hydraulic run, not the cache
+		if _, err := g.Evaluate(effs, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWaterEvaluateCached is the same evaluation repeated, as the
+// simulator's campaigns do: the run of the same cuts is kept.
+func BenchmarkWaterEvaluateCached(b *testing.B) {
+	c := model.Sample()
+	w := waterEngine(b, c)
+	effs, err := ParseEffects("feeder-f3@0h")
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := Compile(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt := Options{Horizon: 24 * time.Hour, Engines: map[model.Sector]Engine{"water": w}}
+	b.ReportAllocs()
+	for b.Loop() {
 		if _, err := g.Evaluate(effs, opt); err != nil {
 			b.Fatal(err)
 		}
@@ -300,4 +323,28 @@ func outagesOf(t *testing.T, c *model.City, imp *Impact, sector model.Sector) []
 		}
 	}
 	return out
+}
+
+// TestWaterCache: the same cuts give the same result, kept; other cuts or
+// another horizon run again.
+func TestWaterCache(t *testing.T) {
+	c := model.Sample()
+	w := waterEngine(t, c)
+	bp := elementOf(t, c, "booster-pumps")
+	a, err := w.Simulate([]Outage{{Element: bp, At: 0}}, 24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := w.Simulate([]Outage{{Element: bp, At: 0}}, 24)
+	d, _ := w.Simulate([]Outage{{Element: bp, At: 1}}, 24)
+	e, _ := w.Simulate([]Outage{{Element: bp, At: 0}}, 12)
+	if a != b || a == d || a == e || len(w.runs) != 3 {
+		t.Errorf("cache: same %v, other time %v, other horizon %v, %d runs kept", a == b, a == d, a == e, len(w.runs))
+	}
+	if len(e.Tanks) != 2 || len(a.Tanks) != 2 || e.Tanks[0] != a.Tanks[0] || e.Tanks[1] != a.Tanks[1] {
+		t.Errorf("tanks empty within 12 h %+v, within 24 h %+v: want T2 and T3 at the same times", e.Tanks, a.Tanks)
+	}
+	if d.Tanks[0].AtH <= a.Tanks[0].AtH {
+		t.Errorf("cut an hour later, tanks empty at %.2f h, not after %.2f h", d.Tanks[0].AtH, a.Tanks[0].AtH)
+	}
 }
