@@ -9,7 +9,8 @@
 // understood and the known limits are documented in docs/intel.md.
 //
 // The technique table is generated from MITRE's data; wherever technique names
-// ship, Notice and docs/ATTACK-LICENSE.txt must ship with them.
+// ship, Notice ships with them, and MITRE's licence applies
+// (https://attack.mitre.org/resources/terms-of-use/).
 package intel
 
 //go:generate go run ./internal/gentechniques -o techniques_gen.go

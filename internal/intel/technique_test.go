@@ -1,6 +1,7 @@
 package intel
 
 import (
+	"github.com/citadel-city/citadel/internal/shareddata"
 	"os"
 	"slices"
 	"strings"
@@ -95,11 +96,13 @@ func TestNoticeShipped(t *testing.T) {
 	if !strings.Contains(string(src), Notice) {
 		t.Error("techniques_gen.go header lacks Notice")
 	}
-	lic, err := os.ReadFile("../../docs/ATTACK-LICENSE.txt")
+	// The copyright designation the licence asks to reproduce is Notice's.
+	lic, err := os.ReadFile(shareddata.Path(t, "intel", "attack", "LICENSE.txt"))
 	if err != nil {
-		t.Fatalf("MITRE licence must ship with the table: %v", err)
+		t.Fatal(err)
 	}
-	if !strings.Contains(string(lic), "The MITRE Corporation (MITRE) hereby grants you") {
-		t.Error("docs/ATTACK-LICENSE.txt is not the ATT&CK licence")
+	designation := strings.TrimSuffix(Notice, " ATT&CK® is a registered trademark of The MITRE Corporation.")
+	if designation == Notice || !strings.Contains(string(lic), `"`+designation+`"`) {
+		t.Errorf("Notice does not carry the copyright designation of the ATT&CK licence")
 	}
 }

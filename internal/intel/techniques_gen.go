@@ -5,8 +5,9 @@
 //
 // © 2025 The MITRE Corporation. This work is reproduced and distributed with the permission of The MITRE Corporation. ATT&CK® is a registered trademark of The MITRE Corporation.
 //
-// The ATT&CK licence (docs/ATTACK-LICENSE.txt) applies to this table and must
-// ship with it.
+// MITRE's ATT&CK licence applies to this table: see
+// https://attack.mitre.org/resources/terms-of-use/ (its text is in the source
+// data, ../shared/data/intel/attack/LICENSE.txt).
 
 package intel
 
