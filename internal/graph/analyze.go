@@ -95,9 +95,9 @@ func (g *Graph) FixByID(id string) (int32, bool) {
 	return -1, false
 }
 
-// removedBy returns the edge mask of the applied fixes, or a bad-input error
-// naming the unknown ids.
-func (g *Graph) removedBy(apply []string) ([]bool, error) {
+// Removed returns the edge mask of the fixes with the given ids (nil when
+// there are none), or a bad-input error naming the unknown ids.
+func (g *Graph) Removed(apply []string) ([]bool, error) {
 	if len(apply) == 0 {
 		return nil, nil
 	}
@@ -116,7 +116,7 @@ func (g *Graph) removedBy(apply []string) ([]bool, error) {
 		removed[g.Fixes[f].Edge] = true
 	}
 	if len(bad) > 0 {
-		return nil, diag.Errorf("unknown fix %s: fix ids look like creds:ASSET, mfa:ASSET, patch:ASSET, allowlist:ASSET, unbridge:ASSET:ZONE, unexpose:ENTRY:ASSET or close:CONDUIT; 'citadel assess --json' lists them", strings.Join(bad, ", "))
+		return nil, diag.Errorf("unknown fix %s: fix ids look like credentials:ASSET, mfa:ASSET, patch:ASSET, allowlist:ASSET, unbridge:ASSET:ZONE, unexpose:ENTRY:ASSET or close:CONDUIT; 'citadel assess --json' lists them", strings.Join(bad, ", "))
 	}
 	return removed, nil
 }
@@ -131,7 +131,7 @@ func (g *Graph) Analyze(opt Options) (*Analysis, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	removed, err := g.removedBy(opt.Apply)
+	removed, err := g.Removed(opt.Apply)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -131,7 +130,7 @@ func New(g *graph.Graph, opt Options) (*Sim, error) {
 	if len(reach) == 0 {
 		return nil, badInputf("no target of %s can be reached from any entry point: nothing to simulate (check entry_points and targets)", cityName(g))
 	}
-	removed, err := removedBy(g, opt.Fixes)
+	removed, err := g.Removed(opt.Fixes)
 	if err != nil {
 		return nil, err
 	}
@@ -197,27 +196,6 @@ func ReachableTargets(g *graph.Graph) []int32 {
 		}
 	}
 	return out
-}
-
-// removedBy is the edge mask of the fixes with the given ids.
-func removedBy(g *graph.Graph, ids []string) ([]bool, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	removed := make([]bool, g.G.M())
-	var bad []string
-	for _, id := range ids {
-		f, ok := g.FixByID(id)
-		if !ok {
-			bad = append(bad, id)
-			continue
-		}
-		removed[g.Fixes[f].Edge] = true
-	}
-	if len(bad) > 0 {
-		return nil, badInputf("unknown fix %s: fix ids look like credentials:ASSET, mfa:ASSET, patch:ASSET, allowlist:ASSET, unbridge:ASSET:ZONE, unexpose:ENTRY:ASSET or close:CONDUIT; 'citadel assess --json' lists them", strings.Join(bad, ", "))
-	}
-	return removed, nil
 }
 
 // Time-to-impact histogram: bins 2 % wide from one minute.
