@@ -3,6 +3,7 @@ package intel
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -182,7 +183,7 @@ func wildcard(t string) *regexp.Regexp {
 				j++
 			}
 			if n := j - i; n <= 16 && (n >= 2 || (i > 0 && isDigit(t[i-1]))) {
-				b.WriteString("[a-z0-9]{" + itoa(n) + "}")
+				b.WriteString("[a-z0-9]{" + strconv.Itoa(n) + "}")
 				found = true
 				i = j
 				continue
@@ -199,13 +200,6 @@ func wildcard(t string) *regexp.Regexp {
 		return nil // absurd patterns (fuzzing) compare literally
 	}
 	return re
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
 
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
