@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -297,20 +295,9 @@ logged and skipped; a bad CSV row stops the watch with its position.`,
 				slog.Info("heartbeat watch done", "rows", n)
 				return nil
 			}
-			ctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			msgs := make(chan []byte, 256)
-			subErr := make(chan error, 1)
-			go func() {
-				subErr <- heartbeat.SubscribeMQTT(ctx, heartbeat.MQTTOptions{Broker: broker, Topic: topic, ClientID: clientID}, msgs)
-				cancel()
-			}()
-			n, err := m.WatchSamples(ctx, msgs, maxRows, emit, func(err error) { slog.Warn("bad telemetry message", "err", err) })
-			cancel()
-			if serr := <-subErr; serr != nil {
-				return fmt.Errorf("mqtt: %w", serr)
-			}
-			if err != nil && !errors.Is(err, context.Canceled) {
+			n, err := m.WatchMQTT(ctx, heartbeat.MQTTOptions{Broker: broker, Topic: topic, ClientID: clientID}, maxRows, emit,
+				func(err error) { slog.Warn("bad telemetry message", "err", err) })
+			if err != nil {
 				return fmt.Errorf("watch mqtt after %d rows: %w", n, err)
 			}
 			slog.Info("heartbeat watch done", "rows", n)

@@ -2,6 +2,7 @@ package heartbeat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -77,4 +78,27 @@ func SubscribeMQTT(ctx context.Context, opt MQTTOptions, out chan<- []byte) erro
 	}
 	<-cm.Done()
 	return nil
+}
+
+// WatchMQTT subscribes to opt's topic and runs the telemetry through
+// WatchSamples until ctx ends, maxRows rows (when > 0) have been scored or
+// subscribing fails. An ended ctx is a normal stop, not an error.
+func (m *Model) WatchMQTT(ctx context.Context, opt MQTTOptions, maxRows int, emit func(Alert) error, bad func(error)) (rows int, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	msgs := make(chan []byte, 256)
+	subErr := make(chan error, 1)
+	go func() {
+		subErr <- SubscribeMQTT(ctx, opt, msgs)
+		cancel()
+	}()
+	rows, err = m.WatchSamples(ctx, msgs, maxRows, emit, bad)
+	cancel()
+	if serr := <-subErr; serr != nil {
+		return rows, fmt.Errorf("mqtt: %w", serr)
+	}
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return rows, err
 }

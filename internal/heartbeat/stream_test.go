@@ -227,11 +227,6 @@ func TestWatchMQTT(t *testing.T) {
 	m := synthModel(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	msgs := make(chan []byte, 64)
-	subDone := make(chan error, 1)
-	go func() {
-		subDone <- SubscribeMQTT(ctx, MQTTOptions{Broker: "mqtt://" + addr, Topic: "city/+/telemetry", ClientID: "hb-test-sub"}, msgs)
-	}()
 	u, _ := url.Parse("mqtt://" + addr)
 	pub, err := autopaho.NewConnection(ctx, autopaho.ClientConfig{ServerUrls: []*url.URL{u}, KeepAlive: 20, ClientConfig: paho.ClientConfig{ClientID: "hb-test-pub"}})
 	if err != nil {
@@ -252,7 +247,7 @@ func TestWatchMQTT(t *testing.T) {
 	const n = 500
 	go func() {
 		once := false
-		_, err := m.WatchSamples(ctx, msgs, n-1, func(a Alert) error { alerts = append(alerts, a); return nil }, func(error) {
+		_, err := m.WatchMQTT(ctx, MQTTOptions{Broker: "mqtt://" + addr, Topic: "city/+/telemetry", ClientID: "hb-test-sub"}, n-1, func(a Alert) error { alerts = append(alerts, a); return nil }, func(error) {
 			if !once {
 				once = true
 				close(probed)
@@ -283,7 +278,6 @@ func TestWatchMQTT(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	<-subDone
 	<-pub.Done()
 	checkOffsetAlerts(t, alerts, seg.Times)
 }
