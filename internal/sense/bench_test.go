@@ -3,16 +3,15 @@
 package sense_test
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/citadel-city/citadel/internal/capture"
 	"github.com/citadel-city/citadel/internal/sense"
 	"github.com/citadel-city/citadel/internal/sense/analyzers/modbus"
+	"github.com/citadel-city/citadel/internal/sense/internal/sensetest"
 	"github.com/citadel-city/citadel/internal/shareddata"
 )
 
@@ -58,10 +57,6 @@ func cpuTime() time.Duration {
 }
 
 func runOnce(b *testing.B, data []byte) uint64 {
-	r, err := capture.NewReader(bytes.NewReader(data), "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
 	t0 := time.Unix(0, 0)
 	weird := sense.NewLogWriter(io.Discard, sense.WeirdSchema, sense.TSV, t0)
 	mlog := sense.NewLogWriter(io.Discard, modbus.Schema, sense.TSV, t0)
@@ -70,16 +65,7 @@ func runOnce(b *testing.B, data []byte) uint64 {
 	det := sense.NewDetector(nil, sense.NewAlertWriter(io.Discard))
 	out.OnTransaction = func(tx *sense.Transaction) { inv.Add(tx); det.Observe(tx) }
 	eng := sense.NewEngine(sense.EngineConfig{Analyzers: []sense.Analyzer{modbus.Analyzer{}}, IgnoreChecksums: true}, out)
-	var p capture.Packet
-	for {
-		if err := r.Next(&p); err == io.EOF {
-			break
-		} else if err != nil {
-			b.Fatal(err)
-		}
-		eng.Packet(&p)
-	}
-	eng.Finish()
+	sensetest.Feed(b, data, eng)
 	weird.Close(t0)
 	mlog.Close(t0)
 	return eng.Stats().Packets

@@ -1,7 +1,6 @@
 package sense_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -21,6 +20,7 @@ import (
 	"github.com/citadel-city/citadel/internal/capture"
 	"github.com/citadel-city/citadel/internal/ot/dnp3"
 	"github.com/citadel-city/citadel/internal/sense"
+	"github.com/citadel-city/citadel/internal/sense/internal/sensetest"
 	"github.com/citadel-city/citadel/internal/shareddata"
 )
 
@@ -82,76 +82,6 @@ var dnp3ZeekCases = []dnp3ZeekCase{
 		log: dnp3Path("ics-pcap", "EIP", "EIP-ViewDeviceStatus", "dnp3.log"), checksums: true, want: 1},
 }
 
-// dnp3ReadLog returns the rows of a Zeek TSV log as maps from field name.
-func dnp3ReadLog(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var fields []string
-	var rows []map[string]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#fields\t") {
-			fields = strings.Split(line, "\t")[1:]
-			continue
-		}
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		m := map[string]string{}
-		for i, v := range strings.Split(line, "\t") {
-			if i < len(fields) {
-				m[fields[i]] = v
-			}
-		}
-		rows = append(rows, m)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
-func dnp3Project(rows []map[string]string, fields []string) []string {
-	out := make([]string, 0, len(rows))
-	for _, r := range rows {
-		v := make([]string, len(fields))
-		for i, f := range fields {
-			v[i] = r[f]
-		}
-		out = append(out, strings.Join(v, "\t"))
-	}
-	return out
-}
-
-// dnp3Match counts reference rows found in got, as multisets, and returns
-// the unmatched rows of both sides.
-func dnp3Match(ref, got []string) (n int, missing, extra []string) {
-	count := map[string]int{}
-	for _, g := range got {
-		count[g]++
-	}
-	for _, r := range ref {
-		if count[r] > 0 {
-			count[r]--
-			n++
-		} else {
-			missing = append(missing, r)
-		}
-	}
-	for _, g := range got {
-		if count[g] > 0 {
-			count[g]--
-			extra = append(extra, g)
-		}
-	}
-	return n, missing, extra
-}
-
 // TestDNP3AgainstZeek runs the sensor on every public DNP3 capture that has
 // a Zeek dnp3.log and compares the rows field by field (uids differ by
 // construction; masked timestamps are not compared).
@@ -168,33 +98,25 @@ func TestDNP3AgainstZeek(t *testing.T) {
 			if err != nil {
 				t.Fatalf("sense.Run: %v", err)
 			}
-			got := dnp3ReadLog(t, filepath.Join(dir, "dnp3.log"))
+			gotLog := sensetest.ReadLog(t, filepath.Join(dir, "dnp3.log"), nil)
 			if tc.log == nil {
-				t.Logf("%d dnp3.log rows, weirds %v (no Zeek baseline: checks only that nothing breaks)", len(got), res.Weirds)
+				t.Logf("%d dnp3.log rows, weirds %v (no Zeek baseline: checks only that nothing breaks)", len(gotLog.Rows), res.Weirds)
 				return
 			}
-			ref := dnp3ReadLog(t, shareddata.Path(t, tc.log...))
+			refLog := sensetest.ReadLog(t, shareddata.Path(t, tc.log...), nil)
 			fields := []string{"ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "fc_request", "fc_reply", "iin"}
 			if tc.masked {
 				fields = fields[1:]
 			}
-			n, missing, extra := dnp3Match(dnp3Project(ref, fields), dnp3Project(got, fields))
+			ref := refLog.Project(t, fields, nil)
+			n, missing, extra := sensetest.Match(ref, gotLog.Project(t, fields, nil))
 			rate := 1.0
 			if len(ref) > 0 {
 				rate = float64(n) / float64(len(ref))
 			}
 			t.Logf("%s: %d/%d reference rows matched (%.1f%%), %d extra rows, weirds %v",
 				tc.name, n, len(ref), 100*rate, len(extra), res.Weirds)
-			for i, m := range missing {
-				if i < 10 {
-					t.Logf("missing: %s", m)
-				}
-			}
-			for i, e := range extra {
-				if i < 10 {
-					t.Logf("extra:   %s", e)
-				}
-			}
+			sensetest.LogDiff(t, missing, extra)
 			if rate < tc.want || len(extra) != tc.wantExtra {
 				t.Errorf("matched %.3f (want >= %.3f), %d extra rows (want %d)", rate, tc.want, len(extra), tc.wantExtra)
 			}
@@ -795,26 +717,13 @@ func BenchmarkPipelineDNP3(b *testing.B) {
 	b.ReportAllocs()
 	var packets uint64
 	for b.Loop() {
-		r, err := capture.NewReader(bytes.NewReader(data), "bench")
-		if err != nil {
-			b.Fatal(err)
-		}
 		t0 := time.Unix(0, 0)
 		out := sense.NewOutput(sense.NewLogWriter(io.Discard, sense.WeirdSchema, sense.TSV, t0),
 			sense.NewLogWriter(io.Discard, sense.DNP3Schema, sense.TSV, t0))
 		inv := sense.NewInventory()
 		out.OnTransaction = inv.Add
 		eng := sense.NewEngine(sense.EngineConfig{Analyzers: []sense.Analyzer{sense.DNP3Analyzer{}}, IgnoreChecksums: true}, out)
-		var p capture.Packet
-		for {
-			if err := r.Next(&p); err == io.EOF {
-				break
-			} else if err != nil {
-				b.Fatal(err)
-			}
-			eng.Packet(&p)
-		}
-		eng.Finish()
+		sensetest.Feed(b, data, eng)
 		packets += eng.Stats().Packets
 	}
 	b.ReportMetric(float64(packets)/b.Elapsed().Seconds(), "packets/s")
@@ -997,7 +906,7 @@ func TestDNP3AgainstZeekEvents(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		n, missing, extra := dnp3Match(ref, got)
+		n, missing, extra := sensetest.Match(ref, got)
 		total += len(ref)
 		matched += n
 		t.Logf("%-24s %4d/%4d Zeek events matched, %d extra", trace, n, len(ref), len(extra))

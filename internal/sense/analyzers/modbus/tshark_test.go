@@ -10,6 +10,7 @@ import (
 
 	"github.com/citadel-city/citadel/internal/sense"
 	"github.com/citadel-city/citadel/internal/sense/analyzers/modbus"
+	"github.com/citadel-city/citadel/internal/sense/internal/sensetest"
 	"github.com/citadel-city/citadel/internal/shareddata"
 )
 
@@ -111,21 +112,10 @@ func TestAgainstTshark(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := readTshark(t, tsv)
-			n, missing, extra := match(want, got)
+			n, missing, extra := sensetest.Match(want, got)
 			rate := float64(n) / float64(len(want))
 			t.Logf("%s: matched %d of %d tshark PDUs (%.2f%%); %d PDUs of ours not in tshark's output", tc.name, n, len(want), 100*rate, len(extra))
-			for i, m := range missing {
-				if i == 10 {
-					break
-				}
-				t.Logf("missing: %s", m)
-			}
-			for i, m := range extra {
-				if i == 10 {
-					break
-				}
-				t.Logf("extra:   %s", m)
-			}
+			sensetest.LogDiff(t, missing, extra)
 			if rate < tc.want {
 				t.Errorf("match rate %.4f, want >= %.4f", rate, tc.want)
 			}

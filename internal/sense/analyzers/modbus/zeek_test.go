@@ -1,107 +1,16 @@
 package modbus_test
 
 import (
-	"bufio"
 	"context"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/citadel-city/citadel/internal/sense"
 	"github.com/citadel-city/citadel/internal/sense/analyzers/modbus"
+	"github.com/citadel-city/citadel/internal/sense/internal/sensetest"
 	"github.com/citadel-city/citadel/internal/shareddata"
 )
-
-// zeekLog is a parsed Zeek TSV log: field names and rows.
-type zeekLog struct {
-	fields []string
-	rows   [][]string
-}
-
-func readZeekLog(t *testing.T, path string, fields []string) zeekLog {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	l := zeekLog{fields: fields}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#fields\t") {
-			l.fields = strings.Split(line, "\t")[1:]
-			continue
-		}
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		l.rows = append(l.rows, strings.Split(line, "\t"))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-// project returns the rows reduced to the given fields, joined by tabs;
-// ts is dropped when the reference masks it.
-func (l zeekLog) project(t *testing.T, fields []string, keep func(row map[string]string) bool) []string {
-	t.Helper()
-	idx := map[string]int{}
-	for i, f := range l.fields {
-		idx[f] = i
-	}
-	var out []string
-	for _, r := range l.rows {
-		m := map[string]string{}
-		for f, i := range idx {
-			if i < len(r) {
-				m[f] = r[i]
-			}
-		}
-		if keep != nil && !keep(m) {
-			continue
-		}
-		vals := make([]string, len(fields))
-		for i, f := range fields {
-			v, ok := m[f]
-			if !ok {
-				t.Fatalf("log has no field %q (fields %v)", f, l.fields)
-			}
-			vals[i] = v
-		}
-		out = append(out, strings.Join(vals, "\t"))
-	}
-	return out
-}
-
-// match counts the reference rows found in got (as a multiset) and
-// returns the unmatched rows of each side.
-func match(ref, got []string) (n int, missing, extra []string) {
-	count := map[string]int{}
-	for _, g := range got {
-		count[g]++
-	}
-	for _, r := range ref {
-		if count[r] > 0 {
-			count[r]--
-			n++
-		} else {
-			missing = append(missing, r)
-		}
-	}
-	for _, g := range got {
-		if count[g] > 0 {
-			count[g]--
-			extra = append(extra, g)
-		}
-	}
-	return n, missing, extra
-}
 
 // zeekCase is one capture with Zeek's modbus.log for it.
 type zeekCase struct {
@@ -164,30 +73,19 @@ func TestAgainstZeek(t *testing.T) {
 			if tc.masked {
 				fields = fields[1:]
 			}
-			refLog := readZeekLog(t, ref, tc.header)
-			gotLog := readZeekLog(t, filepath.Join(dir, "modbus.log"), nil)
+			refLog := sensetest.ReadLog(t, ref, tc.header)
+			gotLog := sensetest.ReadLog(t, filepath.Join(dir, "modbus.log"), nil)
 			var keep func(map[string]string) bool
 			if tc.respOnly {
 				keep = func(m map[string]string) bool { return m["pdu_type"] == "RESP" }
 			}
-			want := refLog.project(t, fields, nil)
-			got := gotLog.project(t, fields, keep)
-			n, missing, extra := match(want, got)
+			want := refLog.Project(t, fields, nil)
+			got := gotLog.Project(t, fields, keep)
+			n, missing, extra := sensetest.Match(want, got)
 			rate := float64(n) / float64(len(want))
 			t.Logf("%s: matched %d of %d reference rows (%.2f%%); %d rows of ours not in the reference",
 				tc.name, n, len(want), 100*rate, len(extra))
-			for i, m := range missing {
-				if i == 10 {
-					break
-				}
-				t.Logf("missing: %s", m)
-			}
-			for i, m := range extra {
-				if i == 10 {
-					break
-				}
-				t.Logf("extra:   %s", m)
-			}
+			sensetest.LogDiff(t, missing, extra)
 			if rate < tc.want {
 				t.Errorf("match rate %.4f, want >= %.4f", rate, tc.want)
 			}
@@ -209,9 +107,9 @@ func TestWeirdAgainstZeek(t *testing.T) {
 		t.Fatal(err)
 	}
 	fields := []string{"ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "name", "addl", "notice", "source"}
-	want := readZeekLog(t, ref, nil).project(t, fields, nil)
-	got := readZeekLog(t, filepath.Join(dir, "weird.log"), nil).project(t, fields, nil)
-	n, missing, extra := match(want, got)
+	want := sensetest.ReadLog(t, ref, nil).Project(t, fields, nil)
+	got := sensetest.ReadLog(t, filepath.Join(dir, "weird.log"), nil).Project(t, fields, nil)
+	n, missing, extra := sensetest.Match(want, got)
 	t.Logf("weird.log: matched %d of %d reference rows, %d extra", n, len(want), len(extra))
 	if len(missing) > 0 || len(extra) > 0 {
 		t.Errorf("missing %q, extra %q", missing, extra)
