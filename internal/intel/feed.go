@@ -478,63 +478,34 @@ func (f *Feed) Match(vendor, prod, ver string) []Vuln {
 // match is Match without the memo.
 func (f *Feed) match(vendor, prod, ver string) []Vuln {
 	vk := newVendorKey(vendor)
-	var x version
-	if strings.TrimSpace(ver) != "" {
-		var err error
-		if x, _, err = parseVersion(ver); err != nil {
-			x = nil
-		}
-	}
-	known := strings.TrimSpace(ver) != ""
-	in := func(p *product) bool {
-		if !p.rngOK {
-			return false
-		}
-		if p.rng.All {
-			return true
-		}
-		return known && x != nil && p.rng.contains(x)
-	}
+	x := parseQuery(ver)
+	in := func(p *product) bool { return p.rngOK && p.rng.holds(x) }
 	named := func(p *product, toks []string) bool {
-		for i := range p.names {
-			if matchName(toks, &p.names[i]) {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(p.names, func(k nameKey) bool { return matchName(toks, &k) })
 	}
-	found := map[string]*Vuln{}
-	var order []string
+	seen := map[string]bool{}
+	var out []Vuln
 	for _, g := range f.groups {
 		if !matchVendor(vk, g.vendor) {
 			continue
 		}
 		toks := dropVendor(dropVendor(tokens(prod, productStop), vk), g.vendor)
 		for _, e := range g.entries {
-			if _, dup := found[e.cve]; dup || !in(e.prod) || !named(e.prod, toks) {
+			if seen[e.cve] || !in(e.prod) || !named(e.prod, toks) {
 				continue
 			}
-			excluded := false
-			for _, n := range f.notAffected[e.cve] {
-				if matchVendor(vk, n.prod.vendor) && in(n.prod) && named(n.prod, dropVendor(toks, n.prod.vendor)) {
-					excluded = true
-					break
-				}
-			}
-			if excluded {
+			if slices.ContainsFunc(f.notAffected[e.cve], func(n *entry) bool {
+				return matchVendor(vk, n.prod.vendor) && in(n.prod) && named(n.prod, dropVendor(toks, n.prod.vendor))
+			}) {
 				continue
 			}
 			v := f.vulns[e.cve].Vuln
 			if e.remediation != "" {
 				v.Remediation = e.remediation
 			}
-			found[e.cve] = &v
-			order = append(order, e.cve)
+			seen[e.cve] = true
+			out = append(out, v)
 		}
-	}
-	out := make([]Vuln, 0, len(order))
-	for _, c := range order {
-		out = append(out, *found[c])
 	}
 	slices.SortFunc(out, func(a, b Vuln) int {
 		if a.KEV != b.KEV {

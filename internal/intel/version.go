@@ -170,19 +170,21 @@ type Range struct {
 
 // Contains reports whether version v lies in the range. An empty v
 // (unknown firmware) is only contained in an All range.
-func (r Range) Contains(v string) bool {
-	if r.All {
-		return true
-	}
-	if strings.TrimSpace(v) == "" {
-		return false
-	}
+func (r Range) Contains(v string) bool { return r.holds(parseQuery(v)) }
+
+// parseQuery parses a version asked about; nil means unknown (v is empty or
+// has no digit).
+func parseQuery(v string) version {
 	x, _, err := parseVersion(v)
 	if err != nil {
-		return false
+		return nil
 	}
-	return r.contains(x)
+	return x
 }
+
+// holds reports whether x lies in r; an unknown (nil) x lies only in an All
+// range.
+func (r Range) holds(x version) bool { return r.All || x != nil && r.contains(x) }
 
 func (r Range) contains(x version) bool {
 	for _, n := range r.none {
