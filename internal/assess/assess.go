@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/citadel-city/citadel/internal/graph"
 	"github.com/citadel-city/citadel/internal/intel"
@@ -31,20 +30,18 @@ type Options struct {
 
 // Report is the JSON document `citadel assess --json` prints.
 type Report struct {
-	SchemaVersion int          `json:"schema_version"`
-	City          string       `json:"city"`
-	Model         string       `json:"model"`
-	Intel         string       `json:"intel,omitempty"`
-	Summary       Summary      `json:"summary"`
-	Targets       []Target     `json:"targets"`
-	Fixes         []Fix        `json:"fixes"`
-	Cut           Cut          `json:"cut"`
-	Applied       []string     `json:"applied_fixes,omitempty"`
-	Delta         *Delta       `json:"delta,omitempty"`
-	Simulation    *sim.Report  `json:"simulation,omitempty"`
-	AttackNotice  string       `json:"attack_notice"`
-	graph         *graph.Graph `json:"-"`
-	analysis      *graph.Analysis
+	SchemaVersion int         `json:"schema_version"`
+	City          string      `json:"city"`
+	Model         string      `json:"model"`
+	Intel         string      `json:"intel,omitempty"`
+	Summary       Summary     `json:"summary"`
+	Targets       []Target    `json:"targets"`
+	Fixes         []Fix       `json:"fixes"`
+	Cut           Cut         `json:"cut"`
+	Applied       []string    `json:"applied_fixes,omitempty"`
+	Delta         *Delta      `json:"delta,omitempty"`
+	Simulation    *sim.Report `json:"simulation,omitempty"`
+	AttackNotice  string      `json:"attack_notice"`
 }
 
 // Summary counts what was analysed.
@@ -167,7 +164,7 @@ func Run(ctx context.Context, c *model.City, opt Options) (*Report, error) {
 
 func newReport(c *model.City, g *graph.Graph, an *graph.Analysis) *Report {
 	r := &Report{SchemaVersion: SchemaVersion, City: c.Name, Model: c.File, AttackNotice: intel.Notice,
-		Applied: an.Applied, graph: g, analysis: an, Fixes: []Fix{}}
+		Applied: an.Applied, Fixes: []Fix{}}
 	s := &r.Summary
 	s.Zones, s.Assets, s.EntryPoints, s.Targets = len(c.Zones), len(c.Assets), len(c.Entries), len(c.Targets)
 	for i, a := range c.Assets {
@@ -240,5 +237,3 @@ func trunc(s string, n int) string {
 	}
 	return s[:n-1] + "…"
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -3,6 +3,7 @@ package assess
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -80,6 +81,6 @@ func sortedKeys(m map[string]string) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	return keys
 }

@@ -85,16 +85,6 @@ func (g *Graph) Weights() []float64 {
 	return w
 }
 
-// FixByID returns the index of the fix with the given id.
-func (g *Graph) FixByID(id string) (int32, bool) {
-	for i := range g.Fixes {
-		if g.Fixes[i].ID == id {
-			return int32(i), true
-		}
-	}
-	return -1, false
-}
-
 // Removed returns the edge mask of the fixes with the given ids (nil when
 // there are none), or a bad-input error naming the unknown ids.
 func (g *Graph) Removed(apply []string) ([]bool, error) {
@@ -327,18 +317,18 @@ func (g *Graph) Steps(edges []int32) []StepInfo {
 			s.Fix = g.Fixes[f].ID
 		}
 		var stage Stage
-		switch r {
-		case REntryZone, RExpose:
+		switch {
+		case r == REntryZone || r == RExpose:
 			stage = StageRecon
-		case RPhish, RLogin, RExploit, RCommand:
+		case r.Compromise():
 			stage = StageInitialAccess
 			if compromised {
 				stage = StagePivot
 			}
 			compromised = true
-		case RBridge, RDiscover, RConduit:
+		case r == RBridge || r == RDiscover || r == RConduit:
 			stage = StagePivot
-		case RExecControl, RImpact:
+		case r == RExecControl || r == RImpact:
 			stage = StageImpact
 		}
 		s.Stage = stage.String()

@@ -116,13 +116,12 @@ type Graph struct {
 
 // Fix is a change the defender can make that removes one edge.
 type Fix struct {
-	ID      string
-	Kind    string // credentials, mfa, patch, allowlist, remove-bridge, remove-exposure, close-conduit
-	Asset   string // asset id, "" for conduits
-	Action  string // what to do, in words
-	Cost    float64
-	Edge    int32
-	Removes bool // the fix removes the edge (all fixes today)
+	ID     string
+	Kind   string // credentials, mfa, patch, allowlist, remove-bridge, remove-exposure, close-conduit
+	Asset  string // asset id, "" for conduits
+	Action string // what to do, in words
+	Cost   float64
+	Edge   int32 // the edge the fix removes
 }
 
 // builder accumulates nodes and edges.
@@ -173,7 +172,6 @@ func (b *builder) edge(from, to int32, r Rule, p float64, tech string, hours flo
 
 func (b *builder) fix(e int32, f Fix) {
 	f.Edge = e
-	f.Removes = true
 	b.g.Fix[e] = int32(len(b.g.Fixes))
 	b.g.Fixes = append(b.g.Fixes, f)
 }

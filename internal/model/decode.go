@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -330,8 +329,6 @@ func suggest(got string, valid []string, label string) string {
 	}
 	return fmt.Sprintf("%s: %s", label, strings.Join(valid, ", "))
 }
-
-func sortStrings(s []string) { sort.Strings(s) }
 
 // PosOf returns where the value at ptr (a pointer into the City) was read.
 func (c *City) PosOf(ptr any) Pos {

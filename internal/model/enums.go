@@ -1,5 +1,7 @@
 package model
 
+import "slices"
+
 // Every enumerated field has a named string type whose values are listed
 // here; the loader rejects anything else with a hint, and the JSON Schema
 // lists the values.
@@ -75,11 +77,17 @@ var enumValues = map[string][]string{
 		"intersection", "signal-group", "road-sensor",
 		"camera-view", "alert-channel",
 	},
-	"EntryKind":   {"internet", "public-wifi", "vendor-remote", "phishing", "physical"},
-	"Require":     {"any", "all"},
-	"Via":         {"control", "view"},
-	"Criticality": {"low", "medium", "high", "critical"},
-	"Protocol":    protocolNames(),
+	"EntryKind":      {"internet", "public-wifi", "vendor-remote", "phishing", "physical"},
+	"Require":        {"any", "all"},
+	"Via":            {"control", "view"},
+	"Criticality":    {"low", "medium", "high", "critical"},
+	"DependencyKind": {"power", "water", "control", "communication"},
+	"BackupKind":     {"generator", "battery", "tank", "none"},
+	"FacilityKind": {
+		"hospital", "fire-station", "police-station", "emergency-operations", "water-treatment",
+		"wastewater-treatment", "school", "shelter", "care-home", "data-centre",
+	},
+	"Protocol": protocolNames(),
 }
 
 // Access says what reaching a service gives an attacker.
@@ -125,7 +133,7 @@ func protocolNames() []string {
 	for p := range protocols {
 		names = append(names, string(p))
 	}
-	sortStrings(names)
+	slices.Sort(names)
 	return names
 }
 

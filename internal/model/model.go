@@ -201,12 +201,3 @@ type FacilityKind string
 
 // BackupNone is the kind of an absent backup.
 const BackupNone BackupKind = "none"
-
-func init() {
-	enumValues["DependencyKind"] = []string{"power", "water", "control", "communication"}
-	enumValues["BackupKind"] = []string{"generator", "battery", "tank", "none"}
-	enumValues["FacilityKind"] = []string{
-		"hospital", "fire-station", "police-station", "emergency-operations", "water-treatment",
-		"wastewater-treatment", "school", "shelter", "care-home", "data-centre",
-	}
-}
