@@ -2,15 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/citadel-city/citadel/internal/atomicfile"
 	"github.com/citadel-city/citadel/internal/diag"
 	"github.com/citadel-city/citadel/internal/physics/grid"
 	"github.com/spf13/cobra"
@@ -124,9 +120,7 @@ is reported with exit code 2.`,
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(s)
+				return printJSON(w, s)
 			}
 			method := "AC Newton"
 			if dc {
@@ -277,44 +271,30 @@ H 5 s, D 1, droop 5 %, reserve 10 % of capacity, six UFLS stages of 5 %
 of load from 1 Hz below nominal in 0.2 Hz steps (scaled to 60 Hz).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var m grid.FreqModel
+			var c *grid.Case
 			name := "system"
-			switch {
-			case len(args) == 1:
-				c, err := grid.ReadCase(args[0])
-				if err != nil {
+			if len(args) == 1 {
+				var err error
+				if c, err = grid.ReadCase(args[0]); err != nil {
 					return err
 				}
-				m, name = grid.FreqModelFromCase(c, f0), c.Name
-			case baseMW > 0 && loadMW > 0:
-				m = grid.DefaultFreqModel(f0, baseMW, loadMW)
-			default:
+				name = c.Name
+			} else if !(baseMW > 0 && loadMW > 0) {
 				return diag.Errorf("give a case file, or --base-mw and --load-mw")
 			}
 			fl := cmd.Flags()
-			if fl.Changed("base-mw") {
-				m.BaseMW = baseMW
+			set := func(flag string, v *float64) *float64 {
+				if fl.Changed(flag) {
+					return v
+				}
+				return nil
 			}
-			if fl.Changed("load-mw") {
-				m.LoadMW = loadMW
-			}
-			if fl.Changed("h") {
-				m.H = h
-			}
-			if fl.Changed("d") {
-				m.D = d
-			}
-			if fl.Changed("droop") {
-				m.R = r
-			}
-			if fl.Changed("tg") {
-				m.TG = tg
-			}
-			if fl.Changed("reserve-mw") {
-				m.Reserve = reserve
-			}
-			if err := m.Validate(); err != nil {
-				return diag.Errorf("%v", err)
+			m, err := grid.NewFreqModel(c, f0, grid.FreqOverrides{
+				BaseMW: set("base-mw", &baseMW), LoadMW: set("load-mw", &loadMW), H: set("h", &h), D: set("d", &d),
+				R: set("droop", &r), TG: set("tg", &tg), Reserve: set("reserve-mw", &reserve),
+			})
+			if err != nil {
+				return err
 			}
 			if !(period > 0) || mw < 0 || !(duration > 0) {
 				return diag.Errorf("need --period > 0, --attack-mw >= 0 and --duration > 0")
@@ -324,16 +304,7 @@ of load from 1 Hz below nominal in 0.2 Hz steps (scaled to 60 Hz).`,
 				if fl.Changed("attack-mw") {
 					return diag.Errorf("--profile and --attack-mw are exclusive: the profile is the whole disturbance")
 				}
-				f, err := os.Open(profile)
-				if errors.Is(err, fs.ErrNotExist) {
-					return diag.Errorf("profile %s not found", profile)
-				}
-				if err != nil {
-					return fmt.Errorf("open profile: %w", err)
-				}
-				load, err = grid.ReadLoadProfile(profile, f)
-				f.Close()
-				if err != nil {
+				if load, err = grid.ReadLoadProfileFile(profile); err != nil {
 					return err
 				}
 			}
@@ -365,19 +336,8 @@ of load from 1 Hz below nominal in 0.2 Hz steps (scaled to 60 Hz).`,
 				return fmt.Errorf("frequency simulation: %w", err)
 			}
 			if trace != "" {
-				err := atomicfile.Write(trace, 0o644, func(w io.Writer) error {
-					if _, err := fmt.Fprintln(w, "t_s,hz,disturbance_mw,governor_mw,shed_mw,rocof_hz_s"); err != nil {
-						return err
-					}
-					for _, s := range res.Trace {
-						if _, err := fmt.Fprintf(w, "%.4f,%.6f,%.4f,%.4f,%.4f,%.6f\n", s.T, s.Hz, s.LoadMW, s.MechMW, s.ShedMW, s.RoCoFHz); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					return fmt.Errorf("write trace: %w", err)
+				if err := res.WriteTraceFile(trace); err != nil {
+					return err
 				}
 				res.Trace = nil
 			}

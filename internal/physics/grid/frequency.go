@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/citadel-city/citadel/internal/diag"
 )
 
 // FreqModel is an aggregate system frequency response model (after
@@ -63,6 +65,40 @@ func FreqModelFromCase(c *Case, f0 float64) FreqModel {
 		}
 	}
 	return DefaultFreqModel(f0, base, load)
+}
+
+// FreqOverrides replaces parameters of a FreqModel; a nil field keeps the
+// model's value.
+type FreqOverrides struct {
+	BaseMW, LoadMW, H, D, R, TG, Reserve *float64
+}
+
+// NewFreqModel sizes the default model on the case c (FreqModelFromCase)
+// or, when c is nil, on the BaseMW and LoadMW overrides, which must then
+// both be positive; it applies the overrides and validates the result.
+// Every problem is a bad-input error.
+func NewFreqModel(c *Case, f0 float64, o FreqOverrides) (FreqModel, error) {
+	var m FreqModel
+	switch {
+	case c != nil:
+		m = FreqModelFromCase(c, f0)
+	case o.BaseMW != nil && *o.BaseMW > 0 && o.LoadMW != nil && *o.LoadMW > 0:
+		m = DefaultFreqModel(f0, *o.BaseMW, *o.LoadMW)
+	default:
+		return m, diag.Errorf("give a case file, or a positive generation base and load")
+	}
+	for _, f := range []struct {
+		v   *float64
+		dst *float64
+	}{{o.BaseMW, &m.BaseMW}, {o.LoadMW, &m.LoadMW}, {o.H, &m.H}, {o.D, &m.D}, {o.R, &m.R}, {o.TG, &m.TG}, {o.Reserve, &m.Reserve}} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
+	}
+	if err := m.Validate(); err != nil {
+		return m, diag.Errorf("%v", err)
+	}
+	return m, nil
 }
 
 // Validate reports parameters that make the model meaningless.

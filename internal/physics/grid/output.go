@@ -79,3 +79,24 @@ func (r *Result) WriteDir(dir string) ([]string, error) {
 	}
 	return paths, nil
 }
+
+// FreqTraceCSVHeader is the header of a frequency trace file.
+const FreqTraceCSVHeader = "t_s,hz,disturbance_mw,governor_mw,shed_mw,rocof_hz_s"
+
+// WriteTraceCSV writes the frequency trace, one line per sample.
+func (r *FreqResult) WriteTraceCSV(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, FreqTraceCSVHeader)
+	for _, s := range r.Trace {
+		fmt.Fprintf(bw, "%.4f,%.6f,%.4f,%.4f,%.4f,%.6f\n", s.T, s.Hz, s.LoadMW, s.MechMW, s.ShedMW, s.RoCoFHz)
+	}
+	return bw.Flush()
+}
+
+// WriteTraceFile writes the frequency trace to path atomically.
+func (r *FreqResult) WriteTraceFile(path string) error {
+	if err := atomicfile.Write(path, 0o644, r.WriteTraceCSV); err != nil {
+		return fmt.Errorf("write trace %s: %w", path, err)
+	}
+	return nil
+}

@@ -2,9 +2,12 @@ package grid
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +17,20 @@ import (
 
 // maxProfilePoints bounds a load profile read from a file.
 const maxProfilePoints = 1 << 20
+
+// ReadLoadProfileFile reads a load profile (see ReadLoadProfile) from a
+// file; a missing file is a bad-input error.
+func ReadLoadProfileFile(path string) (LoadProfile, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, diag.Errorf("profile %s not found", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open profile: %w", err)
+	}
+	defer f.Close()
+	return ReadLoadProfile(path, f)
+}
 
 // ReadLoadProfile reads a load disturbance profile from CSV: a header
 // line, then rows "t_s,mw" (seconds, MW added to the load; negative for
