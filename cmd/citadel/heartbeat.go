@@ -77,9 +77,6 @@ pipes within 50 m).`,
 				if err != nil {
 					return fmt.Errorf("read data: %w", err)
 				}
-				if len(tabs) > 0 && strings.Join(t.Signals, ",") != strings.Join(tabs[0].Signals, ",") {
-					return diag.Errorf("%s has other signal columns than %s", p, data[0])
-				}
 				tabs = append(tabs, t)
 			}
 			opt := heartbeat.TrainOptions{Detectors: detectors, FAR: far, CalFraction: calFr, Resolution: resolution, UseUnlabelled: unlabelled}
