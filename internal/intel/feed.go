@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -53,7 +54,6 @@ type Feed struct {
 	vulns       map[string]*vulnInfo
 	groups      []*vendorGroup // affected products by advisory vendor
 	notAffected map[string][]*entry
-	statuses    []statusRec
 	stats       Stats
 
 	cacheMu sync.Mutex
@@ -81,12 +81,6 @@ type vendorGroup struct {
 	entries []*entry
 }
 
-// statusRec is one product status line as read, kept for cross-checks.
-type statusRec struct {
-	file, cve, status, productID  string
-	vendor, family, name, version string
-}
-
 // Paths inside a feed directory.
 const (
 	KEVPath = "kev/known_exploited_vulnerabilities.json"
@@ -110,7 +104,7 @@ func LoadDir(dir string) (*Feed, error) {
 	if !st.IsDir() {
 		return nil, diag.Errorf("intel feed %s: not a directory", dir)
 	}
-	f := &Feed{dir: dir, vulns: map[string]*vulnInfo{}, notAffected: map[string][]*entry{}}
+	f := newFeed(dir)
 	found := false
 	csafRoot := filepath.Join(dir, CSAFDir)
 	if _, err := os.Stat(csafRoot); err == nil {
@@ -126,8 +120,7 @@ func LoadDir(dir string) (*Feed, error) {
 			if err != nil {
 				return err
 			}
-			rel, _ := filepath.Rel(dir, path)
-			return f.addCSAF(filepath.ToSlash(rel), path, data)
+			return f.addCSAF(path, data)
 		})
 		if err != nil {
 			if diag.IsBadInput(err) {
@@ -203,8 +196,12 @@ func decodeCSAF(file string, data []byte) (*csafDoc, error) {
 	return &d, nil
 }
 
-// addCSAF adds one advisory; rel names it in statuses, file in errors.
-func (f *Feed) addCSAF(rel, file string, data []byte) error {
+func newFeed(dir string) *Feed {
+	return &Feed{dir: dir, vulns: map[string]*vulnInfo{}, notAffected: map[string][]*entry{}}
+}
+
+// addCSAF adds one advisory read from file.
+func (f *Feed) addCSAF(file string, data []byte) error {
 	d, err := decodeCSAF(file, data)
 	if err != nil {
 		return err
@@ -268,21 +265,11 @@ func (f *Feed) addCSAF(rel, file string, data []byte) error {
 		if info.Remediation == "" {
 			info.Remediation = remediation(v, "")
 		}
-		statuses := make([]string, 0, len(v.ProductStatus))
-		for s := range v.ProductStatus {
-			statuses = append(statuses, s)
-		}
-		slices.Sort(statuses)
-		for _, status := range statuses {
+		for _, status := range slices.Sorted(maps.Keys(v.ProductStatus)) {
+			if !affectedStatus[status] && !notAffectedStatus[status] {
+				continue
+			}
 			for _, pid := range v.ProductStatus[status] {
-				rec := statusRec{file: rel, cve: cve, status: status, productID: pid}
-				if c, ok := raw[pid]; ok {
-					rec.vendor, rec.family, rec.name, rec.version = c.vendor, c.family, c.name, c.version
-				}
-				f.statuses = append(f.statuses, rec)
-				if !affectedStatus[status] && !notAffectedStatus[status] {
-					continue
-				}
 				p := get(pid)
 				if p == nil {
 					continue
@@ -420,15 +407,15 @@ func (f *Feed) finish() {
 	f.stats.Unparsed = slices.Compact(f.stats.Unparsed)
 }
 
+// Dir returns the directory the feed was loaded from.
+func (f *Feed) Dir() string { return f.dir }
+
 // Stats reports what was read.
 func (f *Feed) Stats() Stats {
 	s := f.stats
 	s.Unparsed = slices.Clone(s.Unparsed)
 	return s
 }
-
-// Dir returns the directory the feed was loaded from.
-func (f *Feed) Dir() string { return f.dir }
 
 // CVE returns what the feed knows about one CVE id (from CSAF and/or KEV);
 // ok is false if the id is unknown.

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,12 +58,12 @@ func TestLoadShared(t *testing.T) {
 	}
 }
 
-// TestCrossCheckCSV compares every (file, CVE, status, product_id) read from
-// the CSAF files with cpe/csaf-affected-products.csv, derived independently
-// from the same files, and the vendor/product/version strings where the CSV
-// has them.
+// TestCrossCheckCSV compares every (file, CVE, status, product_id) the CSAF
+// decoder reads from the CSAF files with cpe/csaf-affected-products.csv,
+// derived independently from the same files, and the vendor/product/version
+// strings of the product tree walk where the CSV has them.
 func TestCrossCheckCSV(t *testing.T) {
-	f := loadShared(t)
+	root := shareddata.Path(t, "intel", "csaf", "OT", "white")
 	path := shareddata.Path(t, "intel", "cpe", "csaf-affected-products.csv")
 	fh, err := os.Open(path)
 	if err != nil {
@@ -84,9 +85,38 @@ func TestCrossCheckCSV(t *testing.T) {
 		want[k] = []string{r[col["vendor"]], r[col["product_family"]], r[col["product_name"]], r[col["version"]]}
 	}
 	got := map[key][]string{}
-	for _, s := range f.statuses {
-		k := key{strings.TrimPrefix(s.file, "csaf/OT/white/"), s.cve, s.status, s.productID}
-		got[k] = []string{s.vendor, s.family, s.name, s.version}
+	err = filepath.WalkDir(root, func(file string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(file, ".json") {
+			return err
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		d, err := decodeCSAF(file, data)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, file)
+		if err != nil {
+			return err
+		}
+		raw := collectProducts(d)
+		for _, v := range d.Vulnerabilities {
+			for status, ids := range v.ProductStatus {
+				for _, pid := range ids {
+					k := key{filepath.ToSlash(rel), v.CVE, status, pid}
+					got[k] = []string{"", "", "", ""}
+					if c, ok := raw[pid]; ok {
+						got[k] = []string{c.vendor, c.family, c.name, c.version}
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	agree, strAgree, strRows := 0, 0, 0
 	for k, w := range want {

@@ -60,8 +60,8 @@ func FuzzCSAF(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		feed := &Feed{vulns: map[string]*vulnInfo{}, notAffected: map[string][]*entry{}}
-		if err := feed.addCSAF("fuzz.json", "fuzz.json", data); err != nil {
+		feed := newFeed("")
+		if err := feed.addCSAF("fuzz.json", data); err != nil {
 			var d *diag.Diagnostic
 			if !errors.As(err, &d) || d.File != "fuzz.json" {
 				t.Fatalf("error %v is not a diagnostic naming the file", err)
