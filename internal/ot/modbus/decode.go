@@ -117,6 +117,14 @@ func need(data []byte, n int) error {
 	return nil
 }
 
+// counted returns the bytes that follow the byte count at d[at].
+func counted(d []byte, at int) ([]byte, error) {
+	if len(d) < at+1 || len(d) < at+1+int(d[at]) {
+		return nil, ErrShort
+	}
+	return d[at+1 : at+1+int(d[at])], nil
+}
+
 func decodeRequest(fc uint8, d []byte, p *PDU) error {
 	switch fc {
 	case ReadCoils, ReadDiscreteInputs, ReadHoldingRegisters, ReadInputRegisters:
@@ -144,11 +152,11 @@ func decodeRequest(fc uint8, d []byte, p *PDU) error {
 			return err
 		}
 		p.Address, p.Quantity = u16(d), u16(d[2:])
-		bc := int(d[4])
-		if len(d) < 5+bc {
-			return ErrShort
+		var err error
+		if p.Data, err = counted(d, 4); err != nil {
+			return err
 		}
-		p.Data = d[5 : 5+bc]
+		bc := len(p.Data)
 		if fc == WriteMultipleCoils {
 			if p.Quantity == 0 || p.Quantity > 0x7B0 {
 				return ErrQuantity
@@ -173,17 +181,14 @@ func decodeRequest(fc uint8, d []byte, p *PDU) error {
 		p.SubFunction = u16(d)
 		p.Data = d[2:]
 	case ReadFileRecord:
-		if err := need(d, 1); err != nil {
+		data, err := counted(d, 0)
+		if err != nil {
 			return err
 		}
-		bc := int(d[0])
-		if len(d) < 1+bc {
-			return ErrShort
-		}
-		if bc%7 != 0 || bc < 7 || bc > 0xF5 {
+		if bc := len(data); bc%7 != 0 || bc < 7 || bc > 0xF5 {
 			return ErrByteCount
 		}
-		p.Data = d[1 : 1+bc]
+		p.Data = data
 	case WriteFileRecord:
 		return decodeFileWrite(d, p)
 	case MaskWriteRegister:
@@ -197,15 +202,14 @@ func decodeRequest(fc uint8, d []byte, p *PDU) error {
 		}
 		p.Address, p.Quantity = u16(d), u16(d[2:])
 		p.WriteAddress, p.WriteQuantity = u16(d[4:]), u16(d[6:])
-		bc := int(d[8])
-		if len(d) < 9+bc {
-			return ErrShort
+		var err error
+		if p.Data, err = counted(d, 8); err != nil {
+			return err
 		}
-		p.Data = d[9 : 9+bc]
 		if p.Quantity == 0 || p.Quantity > 125 || p.WriteQuantity == 0 || p.WriteQuantity > 121 {
 			return ErrQuantity
 		}
-		if bc != 2*int(p.WriteQuantity) {
+		if len(p.Data) != 2*int(p.WriteQuantity) {
 			return ErrByteCount
 		}
 	case ReadFIFOQueue:
@@ -236,17 +240,14 @@ func decodeRequest(fc uint8, d []byte, p *PDU) error {
 }
 
 func decodeFileWrite(d []byte, p *PDU) error {
-	if err := need(d, 1); err != nil {
+	data, err := counted(d, 0)
+	if err != nil {
 		return err
 	}
-	bc := int(d[0])
-	if len(d) < 1+bc {
-		return ErrShort
-	}
-	if bc < 7 || bc > 0xF5 {
+	if len(data) < 7 || len(data) > 0xF5 {
 		return ErrByteCount
 	}
-	p.Data = d[1 : 1+bc]
+	p.Data = data
 	// Each sub-request: ref type 6, file, record, length, length*2 bytes.
 	for r := p.Data; len(r) > 0; {
 		if len(r) < 7 {
@@ -264,25 +265,16 @@ func decodeFileWrite(d []byte, p *PDU) error {
 func decodeResponse(fc uint8, d []byte, p *PDU) error {
 	switch fc {
 	case ReadCoils, ReadDiscreteInputs, ReadHoldingRegisters, ReadInputRegisters, ReadWriteMultipleRegisters:
-		if err := need(d, 1); err != nil {
+		var err error
+		if p.Data, err = counted(d, 0); err != nil {
 			return err
 		}
-		bc := int(d[0])
-		if len(d) < 1+bc {
-			return ErrShort
-		}
-		p.Data = d[1 : 1+bc]
-		if fc >= ReadHoldingRegisters && bc%2 != 0 {
+		if fc >= ReadHoldingRegisters && len(p.Data)%2 != 0 {
 			return ErrByteCount
 		}
-	case WriteSingleCoil, WriteSingleRegister:
-		if err := need(d, 4); err != nil {
-			return err
-		}
-		p.Address, p.Value = u16(d), u16(d[2:])
-		if fc == WriteSingleCoil && p.Value != 0 && p.Value != 0xFF00 {
-			return ErrValue
-		}
+	case WriteSingleCoil, WriteSingleRegister, Diagnostics, WriteFileRecord, MaskWriteRegister:
+		// The normal response echoes the request.
+		return decodeRequest(fc, d, p)
 	case WriteMultipleCoils, WriteMultipleRegisters:
 		if err := need(d, 4); err != nil {
 			return err
@@ -293,12 +285,6 @@ func decodeResponse(fc uint8, d []byte, p *PDU) error {
 			return err
 		}
 		p.Value = uint16(d[0])
-	case Diagnostics:
-		if err := need(d, 2); err != nil {
-			return err
-		}
-		p.SubFunction = u16(d)
-		p.Data = d[2:]
 	case GetCommEventCounter:
 		if err := need(d, 4); err != nil {
 			return err
@@ -316,36 +302,20 @@ func decodeResponse(fc uint8, d []byte, p *PDU) error {
 		p.Quantity = u16(d[5:]) // message count
 		p.Data = d[7 : 1+bc]
 	case ReportServerID:
-		if err := need(d, 1); err != nil {
-			return err
-		}
-		bc := int(d[0])
-		if len(d) < 1+bc {
-			return ErrShort
-		}
-		p.Data = d[1 : 1+bc]
+		var err error
+		p.Data, err = counted(d, 0)
+		return err
 	case ReadFileRecord:
-		if err := need(d, 1); err != nil {
+		var err error
+		if p.Data, err = counted(d, 0); err != nil {
 			return err
 		}
-		bc := int(d[0])
-		if len(d) < 1+bc {
-			return ErrShort
-		}
-		p.Data = d[1 : 1+bc]
 		for r := p.Data; len(r) > 0; {
 			if len(r) < 2 || int(r[0]) < 1 || len(r) < 1+int(r[0]) || r[1] != 6 {
 				return ErrByteCount
 			}
 			r = r[1+int(r[0]):]
 		}
-	case WriteFileRecord:
-		return decodeFileWrite(d, p)
-	case MaskWriteRegister:
-		if err := need(d, 6); err != nil {
-			return err
-		}
-		p.Address, p.Value, p.OrMask = u16(d), u16(d[2:]), u16(d[4:])
 	case ReadFIFOQueue:
 		if err := need(d, 4); err != nil {
 			return err
