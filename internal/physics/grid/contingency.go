@@ -95,7 +95,7 @@ func Contingencies(c *Case, opt ContingencyOptions) (*ContingencyReport, error) 
 	if list == nil {
 		list = slices.Clone(n.brRow)
 	}
-	baseIslands := len(n.islands())
+	_, baseIslands := n.components(-1)
 	rep := &ContingencyReport{Base: base}
 	for r, br := range base.Branch {
 		if rate := rating(r); rate > 0 && br.Status != 0 {
@@ -188,28 +188,7 @@ func Contingencies(c *Case, opt ContingencyOptions) (*ContingencyReport, error) 
 // splits reports whether removing internal branch k leaves more than
 // base islands.
 func (n *network) splits(k, base int) bool {
-	parent := make([]int, n.nb)
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	count := n.nb
-	for j := range n.f {
-		if j == k {
-			continue
-		}
-		a, b := find(n.f[j]), find(n.t[j])
-		if a != b {
-			parent[a] = b
-			count--
-		}
-	}
+	_, count := n.components(k)
 	return count > base
 }
 

@@ -147,26 +147,39 @@ func (n *network) busTypes() (ref, pv, pq []int) {
 	return ref, pv, pq
 }
 
-// islands labels the connected components of the in-service network and
-// returns, for each, its buses.
-func (n *network) islands() [][]int {
+// components joins the buses over every in-service branch but skip (-1
+// for none) and returns the root of each bus's component and the number
+// of components.
+func (n *network) components(skip int) (find func(int) int, count int) {
 	parent := make([]int, n.nb)
 	for i := range parent {
 		parent[i] = i
 	}
-	find := func(i int) int {
+	find = func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
 		}
 		return i
 	}
+	count = n.nb
 	for k := range n.f {
-		a, b := find(n.f[k]), find(n.t[k])
-		if a != b {
-			parent[max(a, b)] = min(a, b)
+		if k == skip {
+			continue
+		}
+		if a, b := find(n.f[k]), find(n.t[k]); a != b {
+			parent[a] = b
+			count--
 		}
 	}
+	return find, count
+}
+
+// islands labels the connected components of the in-service network and
+// returns, for each, its buses in index order; islands come in the order
+// of their first bus.
+func (n *network) islands() [][]int {
+	find, _ := n.components(-1)
 	idx := map[int]int{}
 	var out [][]int
 	for i := range n.nb {
