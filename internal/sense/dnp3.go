@@ -116,7 +116,7 @@ func (s *dnp3Stream) Data(m *Meta, b []byte) {
 		n, ok, err := d.link.Next(b, &s.fr)
 		b = b[n:]
 		if err != nil {
-			s.linkWeird(m, err)
+			s.errWeird(m, err, "dnp3_link_error")
 		}
 		if ok {
 			s.frame(m, d)
@@ -147,19 +147,32 @@ func (s *dnp3Stream) Close(m *Meta) {
 	}
 }
 
-func (s *dnp3Stream) linkWeird(m *Meta, err error) {
-	switch {
-	case errors.Is(err, dnp3.ErrNoSync):
-		s.out.Weird(s.flow, m, "dnp3_header_lacks_magic", "")
-	case errors.Is(err, dnp3.ErrHeaderCRC):
-		s.out.Weird(s.flow, m, "dnp3_corrupt_header_checksum", "")
-	case errors.Is(err, dnp3.ErrBlockCRC):
-		s.out.Weird(s.flow, m, "dnp3_corrupt_app_chunk_checksum", "")
-	case errors.Is(err, dnp3.ErrLinkLength):
-		s.out.Weird(s.flow, m, "dnp3_negative_or_zero_length_link_layer", "")
-	default:
-		s.out.Weird(s.flow, m, "dnp3_link_error", err.Error())
+// dnp3ErrWeirds names the weird.log entry (Zeek's name) of each link and
+// transport error.
+var dnp3ErrWeirds = [...]struct {
+	err  error
+	name string
+}{
+	{dnp3.ErrNoSync, "dnp3_header_lacks_magic"},
+	{dnp3.ErrHeaderCRC, "dnp3_corrupt_header_checksum"},
+	{dnp3.ErrBlockCRC, "dnp3_corrupt_app_chunk_checksum"},
+	{dnp3.ErrLinkLength, "dnp3_negative_or_zero_length_link_layer"},
+	{dnp3.ErrTransportNoFirst, "dnp3_first_application_layer_chunk_missing"},
+	{dnp3.ErrTransportSeq, "dnp3_transport_sequence_error"},
+	{dnp3.ErrTransportAbandoned, "dnp3_unfinished_fragment_abandoned"},
+	{dnp3.ErrFragmentTooLong, "dnp3_fragment_too_long"},
+}
+
+// errWeird writes the weird of a link or transport error; an error with no
+// name of its own goes under fallback, with its text.
+func (s *dnp3Stream) errWeird(m *Meta, err error, fallback string) {
+	for _, w := range dnp3ErrWeirds {
+		if errors.Is(err, w.err) {
+			s.out.Weird(s.flow, m, w.name, "")
+			return
+		}
 	}
+	s.out.Weird(s.flow, m, fallback, err.Error())
 }
 
 // frame handles one verified link frame.
@@ -180,28 +193,13 @@ func (s *dnp3Stream) frame(m *Meta, d *dnp3Dir) {
 	}
 	frag, done, err := d.reasm.Add(h.Src, h.Dst, s.fr.Data)
 	if err != nil {
-		s.transportWeird(m, err)
+		s.errWeird(m, err, "dnp3_transport_error")
 	}
 	if done {
 		if len(frag) > dnp3.TypicalMaxFragment {
 			s.out.Weird(s.flow, m, "dnp3_oversized_fragment", "")
 		}
 		s.fragment(m, h, frag)
-	}
-}
-
-func (s *dnp3Stream) transportWeird(m *Meta, err error) {
-	switch {
-	case errors.Is(err, dnp3.ErrTransportNoFirst):
-		s.out.Weird(s.flow, m, "dnp3_first_application_layer_chunk_missing", "")
-	case errors.Is(err, dnp3.ErrTransportSeq):
-		s.out.Weird(s.flow, m, "dnp3_transport_sequence_error", "")
-	case errors.Is(err, dnp3.ErrTransportAbandoned):
-		s.out.Weird(s.flow, m, "dnp3_unfinished_fragment_abandoned", "")
-	case errors.Is(err, dnp3.ErrFragmentTooLong):
-		s.out.Weird(s.flow, m, "dnp3_fragment_too_long", "")
-	default:
-		s.out.Weird(s.flow, m, "dnp3_transport_error", err.Error())
 	}
 }
 
