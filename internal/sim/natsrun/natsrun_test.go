@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -167,6 +168,9 @@ func TestShardLostForGoodIsAnError(t *testing.T) {
 	_, err = sim.Run(ctx, sampleGraph(t), opt)
 	if err == nil {
 		t.Fatal("a simulation without workers succeeded")
+	}
+	if !strings.Contains(err.Error(), "lost: no worker returned it after 2 publications") {
+		t.Fatalf("got %v, want the lost-shard error", err)
 	}
 	t.Log(err)
 }
