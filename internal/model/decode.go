@@ -227,7 +227,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path *fieldPath) {
 // fieldTable lists the YAML names of a struct's fields.
 type fieldTable struct {
 	names []string
-	index map[string]int
+	index map[string][]int
 }
 
 var fieldTables sync.Map // reflect.Type → *fieldTable
@@ -236,18 +236,28 @@ func fieldsOf(t reflect.Type) *fieldTable {
 	if ft, ok := fieldTables.Load(t); ok {
 		return ft.(*fieldTable)
 	}
-	ft := &fieldTable{index: map[string]int{}}
-	for i := range t.NumField() {
-		f := t.Field(i)
+	ft := &fieldTable{index: map[string][]int{}}
+	for _, f := range modelFields(t) {
 		name := yamlName(f)
-		if name == "" {
-			continue
-		}
 		ft.names = append(ft.names, name)
-		ft.index[name] = i
+		ft.index[name] = f.Index
 	}
 	fieldTables.Store(t, ft)
 	return ft
+}
+
+// modelFields lists the fields of a model struct in declaration order, with
+// the fields of an embedded struct (yaml ",inline", like Profile) in its
+// place, and without the fields YAML does not see.
+func modelFields(t reflect.Type) []reflect.StructField {
+	var out []reflect.StructField
+	for _, f := range reflect.VisibleFields(t) {
+		if f.Anonymous || yamlName(f) == "" {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 func yamlName(f reflect.StructField) string {
@@ -293,7 +303,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path *fieldPath) {
 			continue
 		}
 		seen[k.Value] = true
-		d.decode(val, v.Field(fi), fpath)
+		d.decode(val, v.FieldByIndex(fi), fpath)
 	}
 }
 

@@ -72,39 +72,38 @@ type Element struct {
 	EmergencyRoute    bool    `yaml:"emergency_route,omitempty" doc:"The element lies on an emergency route: the route is blocked while it is out (cascades)."`
 }
 
-// Template is a set of asset fields shared by many assets.
-type Template struct {
-	ID          string      `yaml:"id" doc:"Unique id, referenced by assets' 'template'."`
-	Kind        AssetKind   `yaml:"kind,omitempty" doc:"Asset kind."`
-	Vendor      string      `yaml:"vendor,omitempty" doc:"Vendor name as in advisories."`
-	Product     string      `yaml:"product,omitempty" doc:"Product or model name."`
-	Firmware    string      `yaml:"firmware,omitempty" doc:"Firmware or software version."`
-	Services    []Service   `yaml:"services,omitempty" doc:"Network services."`
-	Auth        AuthState   `yaml:"auth,omitempty" doc:"Authentication state of the services."`
-	Criticality Criticality `yaml:"criticality,omitempty" doc:"Criticality."`
-	CVEs        []string    `yaml:"cves,omitempty" doc:"Known vulnerabilities (CVE ids)."`
-	Logs        bool        `yaml:"logs,omitempty" doc:"The asset sends its logs to the SOC."`
-}
-
-// Asset is a device or system, or a fleet of identical ones.
-type Asset struct {
-	ID          string      `yaml:"id" doc:"Unique id: the asset id used everywhere in Citadel."`
-	Name        string      `yaml:"name,omitempty" doc:"Human name."`
-	Template    string      `yaml:"template,omitempty" doc:"Template id whose fields this asset inherits; fields set here win."`
-	Kind        AssetKind   `yaml:"kind,omitempty" doc:"Asset kind from the catalogue (required here or in the template)."`
+// Profile is what an asset is: the fields a template shares with the assets
+// that name it. An asset's own value wins over its template's; a field left
+// empty in both takes the default given in its description.
+type Profile struct {
+	Kind        AssetKind   `yaml:"kind,omitempty" doc:"Asset kind from the catalogue (required on the asset or its template)."`
 	Vendor      string      `yaml:"vendor,omitempty" doc:"Vendor name as in advisories."`
 	Product     string      `yaml:"product,omitempty" doc:"Product or model name."`
 	Firmware    string      `yaml:"firmware,omitempty" doc:"Firmware or software version."`
 	Services    []Service   `yaml:"services,omitempty" doc:"Network services."`
 	Auth        AuthState   `yaml:"auth,omitempty" doc:"Authentication state of the services (default unique-password)."`
-	Zones       []string    `yaml:"zones" doc:"Zone ids the asset is a member of; two or more make it a bridge."`
-	Addresses   []string    `yaml:"addresses,omitempty" doc:"IP addresses, or CIDR prefixes for a fleet, that tie observed traffic (citadel sense --model) to this asset id."`
-	Count       int         `yaml:"count,omitempty" doc:"Number of identical devices in the fleet (default 1)."`
 	Criticality Criticality `yaml:"criticality,omitempty" doc:"Criticality (default medium)."`
 	CVEs        []string    `yaml:"cves,omitempty" doc:"Known vulnerabilities (CVE ids), in addition to those matched from the intel feed."`
 	Logs        bool        `yaml:"logs,omitempty" doc:"The asset sends its logs to the SOC."`
-	Physical    *Binding    `yaml:"physical,omitempty" doc:"The physical elements the asset controls or reports on."`
-	Signals     []Signal    `yaml:"signals,omitempty" doc:"Process values the asset serves over an OT protocol, named as in heartbeat data, so that citadel sense can feed the heartbeat from traffic."`
+}
+
+// Template is a set of asset fields shared by many assets.
+type Template struct {
+	ID      string `yaml:"id" doc:"Unique id, referenced by assets' 'template'."`
+	Profile `yaml:",inline"`
+}
+
+// Asset is a device or system, or a fleet of identical ones.
+type Asset struct {
+	ID        string `yaml:"id" doc:"Unique id: the asset id used everywhere in Citadel."`
+	Name      string `yaml:"name,omitempty" doc:"Human name."`
+	Template  string `yaml:"template,omitempty" doc:"Template id whose fields this asset inherits; fields set here win."`
+	Profile   `yaml:",inline"`
+	Zones     []string `yaml:"zones" doc:"Zone ids the asset is a member of; two or more make it a bridge."`
+	Addresses []string `yaml:"addresses,omitempty" doc:"IP addresses, or CIDR prefixes for a fleet, that tie observed traffic (citadel sense --model) to this asset id."`
+	Count     int      `yaml:"count,omitempty" doc:"Number of identical devices in the fleet (default 1)."`
+	Physical  *Binding `yaml:"physical,omitempty" doc:"The physical elements the asset controls or reports on."`
+	Signals   []Signal `yaml:"signals,omitempty" doc:"Process values the asset serves over an OT protocol, named as in heartbeat data, so that citadel sense can feed the heartbeat from traffic."`
 }
 
 // Signal names a process value that an asset serves at one OT data point.

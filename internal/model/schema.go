@@ -61,12 +61,8 @@ func schemaOf(t reflect.Type, defs map[string]any) map[string]any {
 			defs[name] = nil // break recursion
 			props := map[string]any{}
 			var required []string
-			for i := range t.NumField() {
-				f := t.Field(i)
+			for _, f := range modelFields(t) {
 				yn := yamlName(f)
-				if yn == "" {
-					continue
-				}
 				p := schemaOf(f.Type, defs)
 				if d := f.Tag.Get("doc"); d != "" {
 					p = withDescription(p, d)

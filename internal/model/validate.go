@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -385,19 +386,7 @@ func (c *City) resolve() {
 	for i := range c.Assets {
 		a := &c.Assets[i]
 		if t := tmpl[a.Template]; t != nil {
-			a.Kind = or(a.Kind, t.Kind)
-			a.Vendor = or(a.Vendor, t.Vendor)
-			a.Product = or(a.Product, t.Product)
-			a.Firmware = or(a.Firmware, t.Firmware)
-			a.Auth = or(a.Auth, t.Auth)
-			a.Criticality = or(a.Criticality, t.Criticality)
-			if a.Services == nil {
-				a.Services = t.Services
-			}
-			if a.CVEs == nil {
-				a.CVEs = t.CVEs
-			}
-			a.Logs = a.Logs || t.Logs
+			a.Profile.inherit(&t.Profile)
 		}
 		if a.Count == 0 {
 			a.Count = 1
@@ -421,6 +410,16 @@ func (c *City) resolve() {
 		for j := range c.Facilities[i].Needs {
 			n := &c.Facilities[i].Needs[j]
 			n.Require = or(n.Require, RequireAny)
+		}
+	}
+}
+
+// inherit fills every field of p left empty with the template's value.
+func (p *Profile) inherit(t *Profile) {
+	pv, tv := reflect.ValueOf(p).Elem(), reflect.ValueOf(t).Elem()
+	for i := range pv.NumField() {
+		if f := pv.Field(i); f.IsZero() {
+			f.Set(tv.Field(i))
 		}
 	}
 }
