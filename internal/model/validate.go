@@ -164,6 +164,12 @@ func (v *validator) addresses(a *Asset, field string, owner map[string]string) {
 	}
 }
 
+// profile checks the fields an asset shares with templates.
+func (v *validator) profile(p *Profile, field string) {
+	v.services(p.Services, field+".services")
+	v.cves(p.CVEs, field+".cves")
+}
+
 func (v *validator) cves(list []string, field string) {
 	for i := range list {
 		if !cveRE.MatchString(list[i]) {
@@ -240,8 +246,7 @@ func (c *City) validate() diag.List {
 	for i := range c.Templates {
 		t := &c.Templates[i]
 		f := fmt.Sprintf("templates[%d]", i)
-		v.services(t.Services, f+".services")
-		v.cves(t.CVEs, f+".cves")
+		v.profile(&t.Profile, f)
 	}
 	for i := range c.Assets {
 		a := &c.Assets[i]
@@ -263,8 +268,7 @@ func (c *City) validate() diag.List {
 		if a.Count < 0 {
 			v.at(&a.Count, f+".count", "negative count", "a fleet has count 1 or more")
 		}
-		v.services(a.Services, f+".services")
-		v.cves(a.CVEs, f+".cves")
+		v.profile(&a.Profile, f)
 		v.addresses(a, f+".addresses", addrOwner)
 		v.signals(a, f+".signals", signalOwner)
 		if a.Physical != nil {
