@@ -1,9 +1,7 @@
 package water
 
 import (
-	"fmt"
 	"math"
-	"slices"
 	"sort"
 
 	"github.com/citadel-city/citadel/internal/diag"
@@ -231,22 +229,20 @@ func (r *Results) NodeSeries(id, quantity string) ([]float64, error) {
 	if i < 0 {
 		return nil, diag.Errorf("no node %q", id)
 	}
-	out := make([]float64, len(r.Periods))
-	for p, sn := range r.Periods {
-		switch quantity {
-		case "demand":
-			out[p] = sn.Demand[i]
-		case "head":
-			out[p] = sn.Head[i]
-		case "pressure":
-			out[p] = sn.Pressure[i]
-		case "quality":
-			out[p] = sn.Quality[i]
-		default:
-			return nil, diag.Errorf("unknown node quantity %q", quantity)
-		}
+	var at func(*Snapshot) float64
+	switch quantity {
+	case "demand":
+		at = func(sn *Snapshot) float64 { return sn.Demand[i] }
+	case "head":
+		at = func(sn *Snapshot) float64 { return sn.Head[i] }
+	case "pressure":
+		at = func(sn *Snapshot) float64 { return sn.Pressure[i] }
+	case "quality":
+		at = func(sn *Snapshot) float64 { return sn.Quality[i] }
+	default:
+		return nil, diag.Errorf("unknown node quantity %q", quantity)
 	}
-	return out, nil
+	return r.series(at), nil
 }
 
 // LinkSeries returns the values of one link quantity ("flow", "velocity",
@@ -256,25 +252,31 @@ func (r *Results) LinkSeries(id, quantity string) ([]float64, error) {
 	if k < 0 {
 		return nil, diag.Errorf("no link %q", id)
 	}
-	if !slices.Contains([]string{"flow", "velocity", "headloss", "setting", "status"}, quantity) {
-		return nil, fmt.Errorf("unknown link quantity %q", quantity)
+	var at func(*Snapshot) float64
+	switch quantity {
+	case "flow":
+		at = func(sn *Snapshot) float64 { return sn.Flow[k] }
+	case "velocity":
+		at = func(sn *Snapshot) float64 { return sn.Velocity[k] }
+	case "headloss":
+		at = func(sn *Snapshot) float64 { return sn.Headloss[k] }
+	case "setting":
+		at = func(sn *Snapshot) float64 { return sn.Setting[k] }
+	case "status":
+		at = func(sn *Snapshot) float64 { return float64(sn.Status[k]) }
+	default:
+		return nil, diag.Errorf("unknown link quantity %q", quantity)
 	}
+	return r.series(at), nil
+}
+
+// series evaluates at on every reporting period.
+func (r *Results) series(at func(*Snapshot) float64) []float64 {
 	out := make([]float64, len(r.Periods))
-	for p, sn := range r.Periods {
-		switch quantity {
-		case "flow":
-			out[p] = sn.Flow[k]
-		case "velocity":
-			out[p] = sn.Velocity[k]
-		case "headloss":
-			out[p] = sn.Headloss[k]
-		case "setting":
-			out[p] = sn.Setting[k]
-		case "status":
-			out[p] = float64(sn.Status[k])
-		}
+	for p := range r.Periods {
+		out[p] = at(&r.Periods[p])
 	}
-	return out, nil
+	return out
 }
 
 // QualityDeficit is the time a junction's water quality spent below a

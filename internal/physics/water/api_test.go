@@ -2,6 +2,7 @@ package water
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -233,5 +234,50 @@ func TestOnPeriodStreams(t *testing.T) {
 		if h != want.Periods[p].Head[net.NodeIndex("2")] {
 			t.Fatalf("period %d: tank head %g, want %g", p, h, want.Periods[p].Head[net.NodeIndex("2")])
 		}
+	}
+}
+
+func TestSeriesQuantities(t *testing.T) {
+	sim, err := NewSimulator(loadNet1(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sim.Run(context.Background(), RunOptions{Duration: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		link         bool
+		id, quantity string
+		wantBadInput bool
+	}{
+		{id: "2", quantity: "head"},
+		{id: "2", quantity: "pressure"},
+		{link: true, id: "9", quantity: "flow"},
+		{link: true, id: "10", quantity: "velocity"},
+		{id: "2", quantity: "flow", wantBadInput: true},
+		{link: true, id: "9", quantity: "head", wantBadInput: true},
+		{id: "nope", quantity: "head", wantBadInput: true},
+	} {
+		t.Run(tc.id+"/"+tc.quantity, func(t *testing.T) {
+			get := res.NodeSeries
+			if tc.link {
+				get = res.LinkSeries
+			}
+			got, err := get(tc.id, tc.quantity)
+			if tc.wantBadInput {
+				var bad interface{ BadInput() bool }
+				if !errors.As(err, &bad) {
+					t.Fatalf("err = %v, want a bad-input error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(res.Periods) || got[0] == 0 {
+				t.Errorf("got %d values (first %v) for %d periods", len(got), got[:min(len(got), 1)], len(res.Periods))
+			}
+		})
 	}
 }
