@@ -35,11 +35,12 @@ go build -o "$TMP/pcaprepeat" ./internal/capture/internal/pcaprepeat
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# measure CMD... runs CMD and prints "wall cpu" seconds (cpu = user + system
-# time of the process and its children: robust on a loaded machine).
+# measure CMD... runs CMD and prints "wall cpu rss": seconds (cpu = user +
+# system time of the process and its children: robust on a loaded machine)
+# and maximum resident set size in MB.
 measure() {
-	/usr/bin/time -f "%e %U %S" -o "$TMP/time" "$@" >/dev/null 2>&1
-	awk '{printf "%s %.3f\n", $1, $2 + $3}' "$TMP/time"
+	/usr/bin/time -f "%e %U %S %M" -o "$TMP/time" "$@" >/dev/null 2>&1
+	awk '{printf "%s %.3f %.1f\n", $1, $2 + $3, $4 / 1024}' "$TMP/time"
 }
 
 bench() { # name pcap tshark-filter tshark-fields...
@@ -49,12 +50,12 @@ bench() { # name pcap tshark-filter tshark-fields...
 	for f in "$@"; do fields+=(-e "$f"); done
 	local n
 	n=$("$TMP/citadel" sense --pcap "$pcap" --out "$TMP/out" --json | sed -n 's/.*"packets":\([0-9]*\).*/\1/p')
-	local cw=() cc=() tw=() tc=() m
+	local cw=() cc=() cr=() tw=() tc=() w c r
 	for ((i = 0; i < RUNS; i++)); do
-		m=$(measure "$TMP/citadel" sense --pcap "$pcap" --out "$TMP/out")
-		cw+=("${m% *}") cc+=("${m#* }")
-		m=$(measure tshark -n -r "$pcap" -Y "$filter" -T fields "${fields[@]}")
-		tw+=("${m% *}") tc+=("${m#* }")
+		read -r w c r < <(measure "$TMP/citadel" sense --pcap "$pcap" --out "$TMP/out")
+		cw+=("$w") cc+=("$c") cr+=("$r")
+		read -r w c r < <(measure tshark -n -r "$pcap" -Y "$filter" -T fields "${fields[@]}")
+		tw+=("$w") tc+=("$c")
 	done
 	local a b c d
 	a=$(printf '%s\n' "${cw[@]}" | median)
@@ -65,6 +66,7 @@ bench() { # name pcap tshark-filter tshark-fields...
 		"$name" "$n" "$a" "$(echo "$n / $a" | bc -l)" "$b" "$(echo "$n / $b" | bc -l)" "$(echo "$b / $a" | bc -l)"
 	printf '%-7s %9s          cpu:  citadel %6.2f s %9.0f pkt/s  tshark %7.2f s %8.0f pkt/s  ratio %5.1fx\n' \
 		"" "" "$c" "$(echo "$n / $c" | bc -l)" "$d" "$(echo "$n / $d" | bc -l)" "$(echo "$d / $c" | bc -l)"
+	printf '%-7s %9s          citadel maximum RSS: %s MB\n' "" "" "$(printf '%s\n' "${cr[@]}" | median)"
 }
 
 "$TMP/pcaprepeat" -n "$PACKETS" -o "$TMP/modbus.pcap" \
