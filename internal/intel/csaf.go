@@ -20,7 +20,6 @@ type csafDoc struct {
 		Branches         []csafBranch  `json:"branches"`
 		FullProductNames []csafProduct `json:"full_product_names"`
 		Relationships    []struct {
-			Category         string      `json:"category"`
 			FullProductName  csafProduct `json:"full_product_name"`
 			ProductReference string      `json:"product_reference"`
 			RelatesTo        string      `json:"relates_to_product_reference"`
@@ -37,7 +36,6 @@ type csafBranch struct {
 }
 
 type csafProduct struct {
-	Name      string `json:"name"`
 	ProductID string `json:"product_id"`
 }
 
@@ -45,7 +43,6 @@ type csafVuln struct {
 	CVE   string `json:"cve"`
 	Title string `json:"title"`
 	CWE   *struct {
-		ID   string `json:"id"`
 		Name string `json:"name"`
 	} `json:"cwe"`
 	ProductStatus map[string][]string `json:"product_status"`
@@ -54,7 +51,6 @@ type csafVuln struct {
 			BaseScore    float64 `json:"baseScore"`
 			VectorString string  `json:"vectorString"`
 		} `json:"cvss_v3"`
-		Products []string `json:"products"`
 	} `json:"scores"`
 	Remediations []struct {
 		Category   string   `json:"category"`
@@ -72,11 +68,9 @@ var (
 // csafProd is one product of a product tree, resolved to strings.
 type csafProd struct {
 	id                   string
-	vendor, family, name string // from the branch path
-	versionCat, version  string // "product_version" or "product_version_range", and its name
-	fullName             string
+	vendor, family, name string    // from the branch path
+	versionCat, version  string    // "product_version" or "product_version_range", and its name
 	relation             [2]string // product_reference, relates_to_product_reference
-	relCategory          string
 }
 
 // collectProducts walks the product tree into products keyed by product_id.
@@ -100,7 +94,7 @@ func collectProducts(d *csafDoc) map[string]*csafProd {
 				q.versionCat, q.version = b.Category, b.Name
 			}
 			if b.Product != nil && b.Product.ProductID != "" {
-				q.id, q.fullName = b.Product.ProductID, b.Product.Name
+				q.id = b.Product.ProductID
 				c := q
 				out[c.id] = &c
 			}
@@ -110,7 +104,7 @@ func collectProducts(d *csafDoc) map[string]*csafProd {
 	walk(d.ProductTree.Branches, csafProd{})
 	for _, fp := range d.ProductTree.FullProductNames {
 		if fp.ProductID != "" {
-			out[fp.ProductID] = &csafProd{id: fp.ProductID, fullName: fp.Name}
+			out[fp.ProductID] = &csafProd{id: fp.ProductID}
 		}
 	}
 	for _, r := range d.ProductTree.Relationships {
@@ -118,10 +112,8 @@ func collectProducts(d *csafDoc) map[string]*csafProd {
 			continue
 		}
 		out[r.FullProductName.ProductID] = &csafProd{
-			id:          r.FullProductName.ProductID,
-			fullName:    r.FullProductName.Name,
-			relation:    [2]string{r.ProductReference, r.RelatesTo},
-			relCategory: r.Category,
+			id:       r.FullProductName.ProductID,
+			relation: [2]string{r.ProductReference, r.RelatesTo},
 		}
 	}
 	return out
@@ -129,7 +121,6 @@ func collectProducts(d *csafDoc) map[string]*csafProd {
 
 // product is a CSAF product prepared for matching.
 type product struct {
-	id      string
 	vendor  vendorKey
 	names   []nameKey
 	rng     Range
@@ -155,7 +146,7 @@ func prepare(p *csafProd, all map[string]*csafProd, title string) (*product, err
 			src = append(src, q)
 		}
 	}
-	out := &product{id: p.id, rng: Range{All: true}, rngOK: true}
+	out := &product{rng: Range{All: true}, rngOK: true}
 	for _, q := range src {
 		if out.vendor.toks == nil && q.vendor != "" {
 			out.vendor = newVendorKey(q.vendor)

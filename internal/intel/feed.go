@@ -345,11 +345,8 @@ func oneLine(s string, n int) string {
 
 // kevCatalog is the CISA KEV JSON feed.
 type kevCatalog struct {
-	CatalogVersion  string `json:"catalogVersion"`
 	Vulnerabilities []struct {
 		CVEID             string `json:"cveID"`
-		VendorProject     string `json:"vendorProject"`
-		Product           string `json:"product"`
 		VulnerabilityName string `json:"vulnerabilityName"`
 		DateAdded         string `json:"dateAdded"`
 		RequiredAction    string `json:"requiredAction"`
