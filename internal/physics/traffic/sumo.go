@@ -2,7 +2,6 @@ package traffic
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/xml"
@@ -392,12 +391,6 @@ func readSUMOOutputs(dir string, res *Result) error {
 		return err
 	}
 	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(f.Name(), ".gz") {
-		if r, err = gzip.NewReader(f); err != nil {
-			return err
-		}
-	}
 	var sum struct {
 		Steps []struct {
 			Time    float64 `xml:"time,attr"`
@@ -407,7 +400,7 @@ func readSUMOOutputs(dir string, res *Result) error {
 			Arrived float64 `xml:"arrived,attr"`
 		} `xml:"step"`
 	}
-	if err := xml.NewDecoder(r).Decode(&sum); err != nil {
+	if err := xml.NewDecoder(f).Decode(&sum); err != nil {
 		return fmt.Errorf("summary.xml: %w", err)
 	}
 	for _, s := range sum.Steps {
