@@ -1,9 +1,6 @@
 package intel
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // The subset of CSAF 2.0 (https://docs.oasis-open.org/csaf/csaf/v2.0/) that
 // Citadel reads. Unknown fields are ignored.
@@ -130,18 +127,16 @@ type product struct {
 
 // prepare turns csafProd p into a matchable product; relationship products
 // (firmware "installed_on" a model) take their names from both sides and
-// their version from the component side.
-func prepare(p *csafProd, all map[string]*csafProd, title string) (*product, error) {
+// their version from the component side. It returns nil for a relationship
+// that refers to an unknown product or to another relationship.
+func prepare(p *csafProd, all map[string]*csafProd, title string) *product {
 	src := []*csafProd{p}
 	if p.relation[0] != "" {
 		src = src[:0]
 		for _, ref := range p.relation {
 			q, ok := all[ref]
-			if !ok {
-				return nil, fmt.Errorf("relationship %s refers to unknown product %s", p.id, ref)
-			}
-			if q.relation[0] != "" {
-				return nil, fmt.Errorf("relationship %s refers to relationship %s", p.id, ref)
+			if !ok || q.relation[0] != "" {
+				return nil
 			}
 			src = append(src, q)
 		}
@@ -191,7 +186,7 @@ func prepare(p *csafProd, all map[string]*csafProd, title string) (*product, err
 		out.rngOK = err == nil
 		break
 	}
-	return out, nil
+	return out
 }
 
 func joinNonEmpty(a, b string) string {

@@ -43,7 +43,7 @@ type Stats struct {
 	Ranges         int      // version expressions (product_version and product_version_range) seen
 	UnparsedRanges int      // of which not understood; those products never match
 	Unparsed       []string // the distinct unparsed expressions, sorted
-	DanglingRefs   int      // product ids in a product status that the product tree lacks
+	DanglingRefs   int      // product ids in a product status that the product tree lacks, or relationships to such or to another relationship
 	NoCVE          int      // CSAF vulnerabilities without a CVE id (skipped)
 }
 
@@ -216,22 +216,19 @@ func (f *Feed) addCSAF(file string, data []byte) error {
 		}
 		var p *product
 		if c, ok := raw[id]; ok {
-			var err error
-			if p, err = prepare(c, raw, d.Document.Title); err == nil {
-				f.stats.Products++
-				if p.rngText != "" {
-					f.stats.Ranges++
-					if !p.rngOK {
-						f.stats.UnparsedRanges++
-						f.stats.Unparsed = append(f.stats.Unparsed, p.rngText)
-					}
-				}
-			} else {
-				p = nil
-			}
+			p = prepare(c, raw, d.Document.Title)
 		}
 		if p == nil {
 			f.stats.DanglingRefs++
+		} else {
+			f.stats.Products++
+			if p.rngText != "" {
+				f.stats.Ranges++
+				if !p.rngOK {
+					f.stats.UnparsedRanges++
+					f.stats.Unparsed = append(f.stats.Unparsed, p.rngText)
+				}
+			}
 		}
 		prepared[id] = p
 		return p
