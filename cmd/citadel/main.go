@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 
 	"github.com/citadel-city/citadel/internal/diag"
 	"github.com/spf13/cobra"
@@ -50,7 +49,33 @@ Exit codes: 0 ok, 1 failure, 2 bad input or usage.`,
 	for _, newCmd := range commands {
 		root.AddCommand(newCmd())
 	}
+	// Argument mistakes are usage errors (exit 2): wrap every command's
+	// argument check, and make the root reject unknown commands itself.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())
+		}
+		return nil
+	}
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	markUsage(root)
 	return root
+}
+
+// markUsage turns the errors of c's and its subcommands' argument checks
+// into usage errors.
+func markUsage(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return &usageError{fmt.Errorf("%w (run '%s --help' for usage)", err, cmd.CommandPath())}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		markUsage(sub)
+	}
 }
 
 // usageError is a command-line mistake: exit code 2.
@@ -65,26 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
-	if err != nil && isArgError(err) {
-		return &usageError{err}
-	}
-	return err
-}
-
-// isArgError reports whether cobra rejected the arguments (unknown command,
-// wrong argument count), which it reports as plain errors.
-func isArgError(err error) bool {
-	if diag.IsBadInput(err) {
-		return false
-	}
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "received ", "unknown flag", "unknown shorthand"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
+	return root.ExecuteContext(ctx)
 }
 
 func exitCode(err error) int {
