@@ -2,6 +2,7 @@ package intel
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -68,16 +69,7 @@ func TestParseRange(t *testing.T) {
 		if (r.Qualifier != "") != tt.qual {
 			t.Errorf("ParseRange(%q).Qualifier = %q", tt.rng, r.Qualifier)
 		}
-		for _, v := range tt.in {
-			if !r.Contains(v) {
-				t.Errorf("ParseRange(%q).Contains(%q) = false, want true", tt.rng, v)
-			}
-		}
-		for _, v := range tt.out {
-			if r.Contains(v) {
-				t.Errorf("ParseRange(%q).Contains(%q) = true, want false", tt.rng, v)
-			}
-		}
+		checkContains(t, fmt.Sprintf("ParseRange(%q)", tt.rng), r, tt.in, tt.out)
 	}
 }
 
@@ -119,15 +111,22 @@ func TestParseVersionList(t *testing.T) {
 			t.Errorf("parseVersionList(%q): %v", tt.list, err)
 			continue
 		}
-		for _, v := range tt.in {
-			if !r.Contains(v) {
-				t.Errorf("parseVersionList(%q).Contains(%q) = false, want true", tt.list, v)
-			}
+		checkContains(t, fmt.Sprintf("parseVersionList(%q)", tt.list), r, tt.in, tt.out)
+	}
+}
+
+// checkContains reports each version of in that r (named name) does not
+// contain and each version of out that it does.
+func checkContains(t *testing.T, name string, r Range, in, out []string) {
+	t.Helper()
+	for _, v := range in {
+		if !r.Contains(v) {
+			t.Errorf("%s.Contains(%q) = false, want true", name, v)
 		}
-		for _, v := range tt.out {
-			if r.Contains(v) {
-				t.Errorf("parseVersionList(%q).Contains(%q) = true, want false", tt.list, v)
-			}
+	}
+	for _, v := range out {
+		if r.Contains(v) {
+			t.Errorf("%s.Contains(%q) = true, want false", name, v)
 		}
 	}
 }
