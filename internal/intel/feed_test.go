@@ -64,28 +64,15 @@ func TestLoadShared(t *testing.T) {
 // strings of the product tree walk where the CSV has them.
 func TestCrossCheckCSV(t *testing.T) {
 	root := shareddata.Path(t, "intel", "csaf", "OT", "white")
-	path := shareddata.Path(t, "intel", "cpe", "csaf-affected-products.csv")
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	rows, err := csv.NewReader(fh).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := readAffectedCSV(t)
 	type key struct{ file, cve, status, pid string }
 	want := map[key][]string{}
-	for _, r := range rows[1:] {
+	for _, r := range rows {
 		k := key{r[col["file"]], r[col["cve"]], r[col["product_status"]], r[col["product_id"]]}
 		want[k] = []string{r[col["vendor"]], r[col["product_family"]], r[col["product_name"]], r[col["version"]]}
 	}
 	got := map[key][]string{}
-	err = filepath.WalkDir(root, func(file string, e fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(file string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() || !strings.HasSuffix(file, ".json") {
 			return err
 		}
@@ -256,18 +243,11 @@ func TestMatchSelfConsistency(t *testing.T) {
 	for _, u := range f.Stats().Unparsed {
 		unparsed = append(unparsed, strings.TrimSpace(u))
 	}
-	fh, err := os.Open(shareddata.Path(t, "intel", "cpe", "csaf-affected-products.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	rows, err := csv.NewReader(fh).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows, col := readAffectedCSV(t)
 	tried, ok := 0, 0
-	for _, r := range rows[1:] {
-		status, vendor, name, cat, ver, cve := r[3], r[5], r[7], r[8], strings.TrimSpace(r[9]), r[2]
+	for _, r := range rows {
+		status, vendor, name, cat, ver, cve := r[col["product_status"]], r[col["vendor"]], r[col["product_name"]],
+			r[col["version_category"]], strings.TrimSpace(r[col["version"]]), r[col["cve"]]
 		if status != "known_affected" || vendor == "" {
 			continue
 		}
@@ -298,6 +278,31 @@ func TestMatchSelfConsistency(t *testing.T) {
 	if tried == 0 || float64(ok)/float64(tried) < 0.9 {
 		t.Errorf("self-consistency %d/%d below 90%%", ok, tried)
 	}
+}
+
+// readAffectedCSV reads cpe/csaf-affected-products.csv: the rows after the
+// header, and the column index of each header name.
+func readAffectedCSV(t *testing.T) (rows [][]string, col map[string]int) {
+	t.Helper()
+	fh, err := os.Open(shareddata.Path(t, "intel", "cpe", "csaf-affected-products.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	rows, err = csv.NewReader(fh).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col = map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, h := range []string{"file", "cve", "product_status", "product_id", "vendor", "product_family", "product_name", "version_category", "version"} {
+		if _, ok := col[h]; !ok {
+			t.Fatalf("csaf-affected-products.csv lacks column %q", h)
+		}
+	}
+	return rows[1:], col
 }
 
 func TestCVE(t *testing.T) {
