@@ -355,30 +355,25 @@ func (s *stream) requestOps(tx *sense.Transaction, p *pending) {
 	case mb.MaskWriteRegister:
 		tx.Ops = append(tx.Ops, sense.Op{Kind: sense.HoldingRegister, Index: uint32(p.addr), Write: true})
 	case mb.WriteMultipleCoils:
-		for i := 0; i < int(p.qty); i++ {
-			op := sense.Op{Kind: sense.Coil, Index: uint32(p.addr) + uint32(i), Write: true}
-			if i < p.nvals {
-				op.HasValue, op.Value = true, float64(p.vals[i])
-			}
-			tx.Ops = append(tx.Ops, op)
-		}
+		tx.Ops = p.appendWrites(tx.Ops, sense.Coil, p.addr, p.qty)
 	case mb.WriteMultipleRegisters:
-		for i := 0; i < int(p.qty); i++ {
-			op := sense.Op{Kind: sense.HoldingRegister, Index: uint32(p.addr) + uint32(i), Write: true}
-			if i < p.nvals {
-				op.HasValue, op.Value = true, float64(p.vals[i])
-			}
-			tx.Ops = append(tx.Ops, op)
-		}
+		tx.Ops = p.appendWrites(tx.Ops, sense.HoldingRegister, p.addr, p.qty)
 	case mb.ReadWriteMultipleRegisters:
-		for i := 0; i < int(p.wqty); i++ {
-			op := sense.Op{Kind: sense.HoldingRegister, Index: uint32(p.waddr) + uint32(i), Write: true}
-			if i < p.nvals {
-				op.HasValue, op.Value = true, float64(p.vals[i])
-			}
-			tx.Ops = append(tx.Ops, op)
-		}
+		tx.Ops = p.appendWrites(tx.Ops, sense.HoldingRegister, p.waddr, p.wqty)
 	}
+}
+
+// appendWrites appends the writes of qty points of kind from addr, with
+// the values the request carried.
+func (p *pending) appendWrites(ops []sense.Op, kind sense.PointKind, addr, qty uint16) []sense.Op {
+	for i := range int(qty) {
+		op := sense.Op{Kind: kind, Index: uint32(addr) + uint32(i), Write: true}
+		if i < p.nvals {
+			op.HasValue, op.Value = true, float64(p.vals[i])
+		}
+		ops = append(ops, op)
+	}
+	return ops
 }
 
 // responseOps adds the points a response reports, with their values; p is
