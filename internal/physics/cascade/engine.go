@@ -104,6 +104,42 @@ func (Declared) Measure(outages []Outage, horizon float64) (Measure, error) {
 	return m, nil
 }
 
+// addDeclared adds the declared engine's figures for outages, those a
+// physical engine does not model, to m.
+func (m *Measure) addDeclared(outages []Outage, horizon float64) {
+	d, _ := Declared{}.Measure(outages, horizon)
+	m.MWhUnserved += d.MWhUnserved
+	m.VehicleHours += d.VehicleHours
+}
+
+// stepwise integrates up to horizon a rate that changes only at the
+// outages an engine models (owns): it passes each of them, in time order,
+// to add, then asks solve for the rate from then on, once per group of
+// simultaneous outages. It returns the integral and the outages the engine
+// does not model, for the declared engine.
+func stepwise(outages []Outage, horizon float64, owns func(Outage) bool, add func(Outage), solve func(Outage) (float64, error)) (total float64, declared []Outage, err error) {
+	rate, since := 0.0, 0.0
+	for i, o := range outages {
+		if !owns(o) {
+			declared = append(declared, o)
+			continue
+		}
+		total += rate * (o.At - since)
+		since = o.At
+		add(o)
+		if i+1 < len(outages) && outages[i+1].At == o.At && owns(outages[i+1]) {
+			continue // one solve for simultaneous outages
+		}
+		if rate, err = solve(o); err != nil {
+			return 0, nil, err
+		}
+	}
+	if horizon > since {
+		total += rate * (horizon - since)
+	}
+	return total, declared, nil
+}
+
 // sectorsOf lists the sectors of outages in first-seen order.
 func sectorsOf(outages []Outage) []model.Sector {
 	var s []model.Sector

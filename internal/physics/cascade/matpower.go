@@ -107,31 +107,20 @@ func (*Matpower) Name() string { return "matpower" }
 func (m *Matpower) Measure(outages []Outage, horizon float64) (Measure, error) {
 	var out Measure
 	var open []int
-	var declared []Outage
-	lostMW, since := 0.0, 0.0
-	for i, o := range outages {
-		rows, ok := m.branches[o.Element]
-		if !ok {
-			declared = append(declared, o)
-			continue
-		}
-		out.MWhUnserved += lostMW * (o.At - since)
-		for _, r := range rows {
+	owns := func(o Outage) bool { _, ok := m.branches[o.Element]; return ok }
+	add := func(o Outage) {
+		for _, r := range m.branches[o.Element] {
 			if !slices.Contains(open, r) {
 				open = append(open, r)
 			}
 		}
-		if i+1 < len(outages) && outages[i+1].At == o.At {
-			if _, next := m.branches[outages[i+1].Element]; next {
-				since = o.At
-				continue // solve once for simultaneous outages
-			}
-		}
+	}
+	solve := func(o Outage) (float64, error) {
 		res, err := grid.Cascade(m.cs, grid.CascadeOptions{Outages: open})
 		if err != nil {
-			return Measure{}, fmt.Errorf("case %s with %s out: %w", m.file, o.Element.ID, err)
+			return 0, fmt.Errorf("case %s with %s out: %w", m.file, o.Element.ID, err)
 		}
-		lostMW, since = max(0, res.UnservedMW-m.base), o.At
+		lostMW := max(0, res.UnservedMW-m.base)
 		trips := 0
 		for _, k := range res.Tripped {
 			if !slices.Contains(open, k) {
@@ -140,12 +129,13 @@ func (m *Matpower) Measure(outages []Outage, horizon float64) (Measure, error) {
 		}
 		out.Notes = append(out.Notes, fmt.Sprintf("%s out at %s: case %s loses %.1f MW (DC cascade: branches opened %d, tripped on overload %d, islands %d)",
 			o.Element.ID, clock(minutes(o.At)), m.cs.Name, lostMW, len(open), trips, len(res.Islands)))
+		return lostMW, nil
 	}
-	if horizon > since {
-		out.MWhUnserved += lostMW * (horizon - since)
+	mwh, declared, err := stepwise(outages, horizon, owns, add, solve)
+	if err != nil {
+		return Measure{}, err
 	}
-	d, _ := Declared{}.Measure(declared, horizon)
-	out.MWhUnserved += d.MWhUnserved
-	out.VehicleHours += d.VehicleHours
+	out.MWhUnserved += mwh
+	out.addDeclared(declared, horizon)
 	return out, nil
 }

@@ -151,40 +151,30 @@ func (t *Traffic) run(dark []string) (*traffic.Result, error) {
 func (t *Traffic) Measure(outages []Outage, horizon float64) (Measure, error) {
 	var out Measure
 	var dark []string
-	var declared []Outage
-	rate, since := 0.0, 0.0
 	perHour := t.sc.Duration / 3600
-	for i, o := range outages {
-		ids, ok := t.signals[o.Element]
-		if !ok {
-			declared = append(declared, o)
-			continue
-		}
-		out.VehicleHours += rate * (o.At - since)
-		since = o.At
-		for _, id := range ids {
+	owns := func(o Outage) bool { _, ok := t.signals[o.Element]; return ok }
+	add := func(o Outage) {
+		for _, id := range t.signals[o.Element] {
 			if !slices.Contains(dark, id) {
 				dark = append(dark, id)
 			}
 		}
-		if i+1 < len(outages) && outages[i+1].At == o.At {
-			if _, next := t.signals[outages[i+1].Element]; next {
-				continue // one run for simultaneous outages
-			}
-		}
+	}
+	solve := func(o Outage) (float64, error) {
 		res, err := t.run(dark)
 		if err != nil {
-			return Measure{}, fmt.Errorf("%s dark: %w", strings.Join(dark, ","), err)
+			return 0, fmt.Errorf("%s dark: %w", strings.Join(dark, ","), err)
 		}
-		rate = max(0, res.DelayVehHours+res.DepartDelayVehHours-t.base) / perHour
+		rate := max(0, res.DelayVehHours+res.DepartDelayVehHours-t.base) / perHour
 		out.Notes = append(out.Notes, fmt.Sprintf("%s out at %s: signals %s dark, %.1f vehicle-hours of delay per hour beyond the %.1f of the intact network (ctm)%s",
 			o.Element.ID, clock(minutes(o.At)), strings.Join(dark, ","), rate, t.base/perHour, t.emergencyNote(res.Emergency)))
+		return rate, nil
 	}
-	if horizon > since {
-		out.VehicleHours += rate * (horizon - since)
+	vh, declared, err := stepwise(outages, horizon, owns, add, solve)
+	if err != nil {
+		return Measure{}, err
 	}
-	d, _ := Declared{}.Measure(declared, horizon)
-	out.MWhUnserved += d.MWhUnserved
-	out.VehicleHours += d.VehicleHours
+	out.VehicleHours += vh
+	out.addDeclared(declared, horizon)
 	return out, nil
 }

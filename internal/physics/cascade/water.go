@@ -487,9 +487,7 @@ func (w *Water) Measure(outages []Outage, horizon float64) (Measure, error) {
 		return Measure{}, err
 	}
 	out.Notes = append(out.Notes, w.notes(r)...)
-	d, _ := Declared{}.Measure(declared, horizon)
-	out.MWhUnserved += d.MWhUnserved
-	out.VehicleHours += d.VehicleHours
+	out.addDeclared(declared, horizon)
 	return out, nil
 }
 
