@@ -155,10 +155,7 @@ func jsonError(file string, data []byte, err error, what string) error {
 	case errors.As(err, &syn):
 		off = syn.Offset
 	case errors.As(err, &typ):
-		off = typ.Offset
-		if typ.Field != "" {
-			d.Field = typ.Field
-		}
+		off, d.Field = typ.Offset, typ.Field
 		d.Msg = fmt.Sprintf("invalid %s: %s is %s, want %s", what, cmp.Or(typ.Field, "value"), typ.Value, typ.Type)
 	}
 	if off >= 0 {
