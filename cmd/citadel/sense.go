@@ -119,11 +119,7 @@ outputs for the packets before the damage are still written).`,
 					filter = append(filter, uint16(p))
 				}
 				if len(filter) == 0 {
-					for _, a := range sense.Analyzers() {
-						for _, p := range a.Ports() {
-							filter = append(filter, p.Number)
-						}
-					}
+					filter = sense.PortNumbers()
 				}
 				live, err := capture.OpenLive(cmd.Context(), iface, filter)
 				if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -133,16 +134,21 @@ func Analyzers() []Analyzer {
 	for _, a := range analyzers {
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(a, b Analyzer) int {
-		switch {
-		case a.Name() < b.Name():
-			return -1
-		case a.Name() > b.Name():
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b Analyzer) int { return strings.Compare(a.Name(), b.Name()) })
 	return out
+}
+
+// PortNumbers returns the distinct port numbers of the registered analyzers
+// (TCP and UDP alike), ascending: the default filter of a live capture.
+func PortNumbers() []uint16 {
+	var ps []uint16
+	for _, a := range Analyzers() {
+		for _, p := range a.Ports() {
+			ps = append(ps, p.Number)
+		}
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
 }
 
 // Lookup returns the analyzer registered under name, or nil.

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -299,5 +300,14 @@ func TestRunBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "modbus.log")); err == nil {
 		t.Error("outputs written for a bad input")
+	}
+}
+
+// TestPortNumbers checks the default live-capture ports: each registered
+// analyzer's ports once (DNP3 listens on TCP and UDP 20000), ascending.
+func TestPortNumbers(t *testing.T) {
+	got := sense.PortNumbers()
+	if want := []uint16{502, 20000}; !slices.Equal(got, want) {
+		t.Errorf("PortNumbers() = %v, want %v", got, want)
 	}
 }
