@@ -461,13 +461,14 @@ func (f *Feed) match(vendor, prod, ver string) []Vuln {
 	named := func(p *product, toks []string) bool {
 		return slices.ContainsFunc(p.names, func(k nameKey) bool { return matchName(toks, &k) })
 	}
+	asset := dropVendor(tokens(prod, productStop), vk)
 	seen := map[string]bool{}
 	var out []Vuln
 	for _, g := range f.groups {
 		if !matchVendor(vk, g.vendor) {
 			continue
 		}
-		toks := dropVendor(dropVendor(tokens(prod, productStop), vk), g.vendor)
+		toks := dropVendor(asset, g.vendor)
 		for _, e := range g.entries {
 			if seen[e.cve] || !in(e.prod) || !named(e.prod, toks) {
 				continue

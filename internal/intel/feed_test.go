@@ -525,3 +525,31 @@ func TestMatchConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestMatchExclusionKeepsTokens: checking a not-affected product of another
+// spelling of the vendor ("Acme Widget") must not eat the asset's product
+// words ("Widget") for the entries checked after it.
+func TestMatchExclusionKeepsTokens(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "csaf", "a.json"), `{
+  "document": {"csaf_version": "2.0", "title": "Acme Widget Pro", "tracking": {"id": "ICSA-99-002-01"}},
+  "product_tree": {"branches": [
+    {"category": "vendor", "name": "Acme", "branches": [
+      {"category": "product_name", "name": "Widget Pro", "product": {"product_id": "P1"}}]},
+    {"category": "vendor", "name": "Acme Widget", "branches": [
+      {"category": "product_name", "name": "Gadget", "product": {"product_id": "P2"}}]}]},
+  "vulnerabilities": [
+    {"cve": "CVE-2099-0001", "product_status": {"known_affected": ["P1"], "known_not_affected": ["P2"]}},
+    {"cve": "CVE-2099-0002", "product_status": {"known_affected": ["P1"]}}]
+}`)
+	f, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"CVE-2099-0001", "CVE-2099-0002"}
+	for range 2 { // computed, then from the memo
+		if got := cves(f.Match("Acme", "Widget Pro", "")); !slices.Equal(got, want) {
+			t.Errorf("Match(Acme, Widget Pro) = %q, want %q", got, want)
+		}
+	}
+}

@@ -156,8 +156,20 @@ func wordIndex(s, w string) int {
 	}
 }
 
+// dropVendor returns, in a new slice (nil when t is nil), the tokens of t
+// that are not words of vendor v. It never changes t: Match drops several
+// vendors' words from the same asset tokens.
 func dropVendor(t []string, v vendorKey) []string {
-	return slices.DeleteFunc(t, func(s string) bool { return slices.Contains(v.toks, s) })
+	if t == nil {
+		return nil
+	}
+	out := make([]string, 0, len(t))
+	for _, s := range t {
+		if !slices.Contains(v.toks, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // wildcard compiles model-number wildcards: '*' is any run of characters, and
