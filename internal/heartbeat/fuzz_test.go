@@ -65,6 +65,8 @@ func FuzzReadModel(f *testing.F) {
 func FuzzNetworkMap(f *testing.F) {
 	f.Add("[TANKS]\nT1 1 2\n[PUMPS]\nPU1 J1 J2 HEAD 1\n[PIPES]\nP1 J2 J3 10\n[CONTROLS]\nLINK PU1 OPEN IF NODE T1 BELOW 2\n")
 	f.Add("[VALVES]\nV1 J1 J2 1 FCV 3\n[PIPES]\nP J1 J1 0\n")
+	f.Add("[JUNCTIONS]\nJ1 0\nJ2 0\nJ3 0\n[RESERVOIRS]\nR1 10\n[TANKS]\nT1 50 1 0 4 10 0\n[PUMPS]\nPU1 J1 J2 HEAD C1\n[CURVES]\nC1 10 20\n" +
+		"[PIPES]\nP0 R1 J1 10 100 100\nP1 J2 J3 10 100 100\nP2 J3 T1 500 100 100\n[CONTROLS]\nLINK PU1 OPEN IF NODE T1 BELOW 2\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		m, err := parseNetworkMap(strings.NewReader(in), "f.inp", []string{"L_T1", "F_PU1", "S_PU1", "P_J3", "F_V1"})
 		if err == nil {

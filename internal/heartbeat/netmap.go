@@ -1,16 +1,13 @@
 package heartbeat
 
 import (
-	"bufio"
 	"container/heap"
-	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/citadel-city/citadel/internal/diag"
+	"github.com/citadel-city/citadel/internal/physics/water"
 )
 
 // stationReach is how far (pipe length, m) a pump's or valve's end may be
@@ -27,17 +24,25 @@ const stationReach = 50.0
 // discharge pressures are the measured junctions nearest each of its ends
 // along pipes, within 50 m.
 func MapFromNetwork(path string, signals []string) (*Map, error) {
-	f, err := os.Open(path)
+	net, err := water.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return parseNetworkMap(f, path, signals)
+	return networkMap(net, path, signals)
 }
 
 type netLink struct{ id, n1, n2 string }
 
+// parseNetworkMap is MapFromNetwork on a reader.
 func parseNetworkMap(r io.Reader, name string, signals []string) (*Map, error) {
+	net, err := water.Parse(name, r)
+	if err != nil {
+		return nil, err
+	}
+	return networkMap(net, name, signals)
+}
+
+func networkMap(net *water.Network, name string, signals []string) (*Map, error) {
 	have := map[string]bool{}
 	for _, s := range signals {
 		have[s] = true
@@ -46,63 +51,33 @@ func parseNetworkMap(r io.Reader, name string, signals []string) (*Map, error) {
 		tanks         []string
 		pumps, valves []netLink
 		adj           = map[string][]edge{}
-		controls      = map[string]string{} // link → tank switching it
-		section       string
-		lineNo        int
+		controls      = map[string]string{} // link → node (tank) switching it
 	)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		lineNo++
-		line := sc.Text()
-		if i := strings.IndexByte(line, ';'); i >= 0 {
-			line = line[:i]
-		}
-		fs := strings.Fields(line)
-		if len(fs) == 0 {
-			continue
-		}
-		if strings.HasPrefix(fs[0], "[") {
-			section = strings.ToUpper(fs[0])
-			continue
-		}
-		bad := func(msg string) error {
-			return &diag.Diagnostic{File: name, Line: lineNo, Field: section, Msg: msg, Hint: "check the EPANET file"}
-		}
-		switch section {
-		case "[TANKS]":
-			tanks = append(tanks, fs[0])
-		case "[PUMPS]", "[VALVES]":
-			if len(fs) < 3 {
-				return nil, bad("a link needs an id and two nodes")
-			}
-			l := netLink{fs[0], fs[1], fs[2]}
-			if section == "[PUMPS]" {
-				pumps = append(pumps, l)
-			} else {
-				valves = append(valves, l)
-			}
-		case "[PIPES]":
-			if len(fs) < 4 {
-				return nil, bad("a pipe needs an id, two nodes and a length")
-			}
-			ln, err := strconv.ParseFloat(fs[3], 64)
-			if err != nil || ln < 0 {
-				return nil, bad(fmt.Sprintf("pipe length %q is not a number", fs[3]))
-			}
-			adj[fs[1]] = append(adj[fs[1]], edge{fs[2], ln})
-			adj[fs[2]] = append(adj[fs[2]], edge{fs[1], ln})
-		case "[CONTROLS]":
-			// LINK id OPEN|CLOSED IF NODE id BELOW|ABOVE value
-			if len(fs) >= 8 && strings.EqualFold(fs[0], "LINK") && strings.EqualFold(fs[3], "IF") && strings.EqualFold(fs[4], "NODE") {
-				if _, done := controls[fs[1]]; !done {
-					controls[fs[1]] = fs[5]
-				}
-			}
+	for _, n := range net.Nodes {
+		if n.Kind == water.Tank {
+			tanks = append(tanks, n.ID)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
+	for _, l := range net.Links {
+		switch {
+		case l.Kind == water.Pump:
+			pumps = append(pumps, netLink{l.ID, l.From, l.To})
+		case l.Kind.IsValve():
+			valves = append(valves, netLink{l.ID, l.From, l.To})
+		default: // pipe, with or without a check valve
+			adj[l.From] = append(adj[l.From], edge{l.To, l.Length})
+			adj[l.To] = append(adj[l.To], edge{l.From, l.Length})
+		}
+	}
+	// LINK id OPEN|CLOSED IF NODE id BELOW|ABOVE value: the first such
+	// control of a link names the tank whose level switches it.
+	for _, c := range net.Controls {
+		if c.Kind != water.LowLevel && c.Kind != water.HiLevel {
+			continue
+		}
+		if _, done := controls[c.Link]; !done {
+			controls[c.Link] = c.Node
+		}
 	}
 	if len(tanks)+len(pumps)+len(valves) == 0 {
 		return nil, &diag.Diagnostic{File: name, Msg: "no [TANKS], [PUMPS] or [VALVES]: not an EPANET network file", Hint: "pass the .inp file"}

@@ -93,8 +93,12 @@ func TestMapFromNetworkCTown(t *testing.T) {
 }
 
 func TestMapFromNetworkErrors(t *testing.T) {
-	_, err := parseNetworkMap(strings.NewReader("[TITLE]\nx\n"), "x.inp", nil)
+	_, err := parseNetworkMap(strings.NewReader("[JUNCTIONS]\nJ1 0\n[RESERVOIRS]\nR1 10\n[PIPES]\nP1 R1 J1 10 100 100\n"), "x.inp", nil)
 	if err == nil || !strings.Contains(err.Error(), "not an EPANET network file") {
+		t.Errorf("got %v", err)
+	}
+	_, err = parseNetworkMap(strings.NewReader("[TITLE]\nx\n"), "x.inp", nil)
+	if err == nil || !strings.Contains(err.Error(), "x.inp") {
 		t.Errorf("got %v", err)
 	}
 	_, err = parseNetworkMap(strings.NewReader("[PIPES]\nP1 J1 J2 abc\n"), "x.inp", nil)
