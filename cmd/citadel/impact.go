@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -79,9 +78,7 @@ ambulance trips on the hospital route). See docs/cascade.md.`,
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(imp)
+				return printJSON(out, imp)
 			}
 			return imp.WriteText(out)
 		},

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/citadel-city/citadel/internal/physics/traffic"
@@ -99,9 +98,7 @@ Exit codes: 0 ok, 1 failure, 2 bad input.`,
 				return fmt.Errorf("simulate %s: %w", args[0], err)
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return printJSON(cmd.OutOrStdout(), rep)
 			}
 			return rep.WriteText(cmd.OutOrStdout())
 		},

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/citadel-city/citadel/internal/physics/water"
 	"github.com/spf13/cobra"
@@ -68,17 +66,12 @@ network cannot be solved).`,
 			if err != nil {
 				return fmt.Errorf("simulate %s: %w", args[0], err)
 			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("create %s: %w", out, err)
-			}
 			if err := res.WriteDir(out); err != nil {
 				return err
 			}
 			sum := res.Summarize()
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(sum)
+				return printJSON(cmd.OutOrStdout(), sum)
 			}
 			return sum.WriteText(cmd.OutOrStdout())
 		},

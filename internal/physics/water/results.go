@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -108,9 +109,12 @@ func csvField(s string) string {
 	return s
 }
 
-// WriteDir writes nodes.csv and links.csv into dir, atomically, the two
-// files concurrently.
+// WriteDir writes nodes.csv and links.csv into dir (created when missing),
+// atomically, the two files concurrently.
 func (r *Results) WriteDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if err := atomicfile.Write(filepath.Join(dir, "links.csv"), 0o644, r.WriteLinksCSV); err != nil {
