@@ -41,8 +41,12 @@ func FuzzVersionRange(f *testing.F) {
 		if strings.TrimSpace(ver) == "" && in != r.All {
 			t.Fatalf("range %q contains unknown version but is not All", rng)
 		}
-		if l, err := parseVersionList(rng); err == nil {
-			l.Contains(ver)
+		if l, err := parseVersionList(rng); err != nil {
+			if !errors.Is(err, ErrRange) {
+				t.Fatalf("parseVersionList error %v does not wrap ErrRange", err)
+			}
+		} else if l.All && !l.Contains(ver) {
+			t.Fatalf("All version list %q does not contain %q", rng, ver)
 		}
 	})
 }
