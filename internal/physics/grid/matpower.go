@@ -131,6 +131,30 @@ func (lx *lexer) next() (token, *diag.Diagnostic) {
 	return token{kind: tEOF, line: lx.line, col: lx.col}, nil
 }
 
+// quoted reads a string literal whose opening quote q is at the current
+// position, up to the closing q on the same line; a doubled q inside
+// stands for one, as in MATLAB and Octave.
+func (lx *lexer) quoted(q byte, line, col int) (string, *diag.Diagnostic) {
+	lx.advance()
+	var b strings.Builder
+	for {
+		if lx.pos >= len(lx.src) || lx.src[lx.pos] == '\n' {
+			return "", lx.errorf(line, col, "unterminated string")
+		}
+		ch := lx.src[lx.pos]
+		lx.advance()
+		if ch == q {
+			if lx.pos < len(lx.src) && lx.src[lx.pos] == q {
+				lx.advance()
+				b.WriteByte(q)
+				continue
+			}
+			return b.String(), nil
+		}
+		b.WriteByte(ch)
+	}
+}
+
 func (lx *lexer) token() (token, *diag.Diagnostic) {
 	line, col := lx.line, lx.col
 	start := lx.pos
@@ -174,40 +198,17 @@ func (lx *lexer) token() (token, *diag.Diagnostic) {
 		tok.kind, tok.num = tNumber, v
 		tok.raw = lx.src[start:lx.pos]
 	case c == '\'' && lx.prev != tIdent && lx.prev != tNumber && !(lx.prev == tPunct && strings.Contains("])}", lx.prevText)):
-		lx.advance()
-		var b strings.Builder
-		for {
-			if lx.pos >= len(lx.src) || lx.src[lx.pos] == '\n' {
-				return tok, lx.errorf(line, col, "unterminated string")
-			}
-			ch := lx.src[lx.pos]
-			lx.advance()
-			if ch == '\'' {
-				if lx.pos < len(lx.src) && lx.src[lx.pos] == '\'' {
-					lx.advance()
-					b.WriteByte('\'')
-					continue
-				}
-				break
-			}
-			b.WriteByte(ch)
+		text, err := lx.quoted('\'', line, col)
+		if err != nil {
+			return tok, err
 		}
-		tok.kind, tok.text = tString, b.String()
+		tok.kind, tok.text = tString, text
 	case c == '"':
-		lx.advance()
-		var b strings.Builder
-		for {
-			if lx.pos >= len(lx.src) || lx.src[lx.pos] == '\n' {
-				return tok, lx.errorf(line, col, "unterminated string")
-			}
-			ch := lx.src[lx.pos]
-			lx.advance()
-			if ch == '"' {
-				break
-			}
-			b.WriteByte(ch)
+		text, err := lx.quoted('"', line, col)
+		if err != nil {
+			return tok, err
 		}
-		tok.kind, tok.text = tString, b.String()
+		tok.kind, tok.text = tString, text
 	case strings.IndexByte("=[]{}();,+-'*/:", c) >= 0:
 		lx.advance()
 		tok.kind, tok.text = tPunct, string(c)
