@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/citadel-city/citadel/internal/diag"
@@ -179,14 +178,14 @@ collapse (non-convergence) as the loss of all load. Branches whose rating is
 0 are unlimited.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if r := strings.ToUpper(rating); r != "A" && r != "B" && r != "C" {
+			if !grid.ValidRating(rating) {
 				return diag.Errorf("--rating %q must be A, B or C", rating)
 			}
 			c, err := grid.ReadCase(args[0])
 			if err != nil {
 				return err
 			}
-			opt := grid.CascadeOptions{AC: ac, Rating: strings.ToUpper(rating), Overload: overload, LoadScale: scale, MaxRounds: maxRounds}
+			opt := grid.CascadeOptions{AC: ac, Rating: rating, Overload: overload, LoadScale: scale, MaxRounds: maxRounds}
 			for _, o := range outages {
 				if o < 1 || o > len(c.Branch) {
 					return diag.Errorf("--outage %d: the case has branches 1..%d", o, len(c.Branch))
@@ -408,7 +407,7 @@ split the network are reported as islanded; those that do not converge, as
 diverged. Generator Q limits are not enforced.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if r := strings.ToUpper(rating); r != "A" && r != "B" && r != "C" {
+			if !grid.ValidRating(rating) {
 				return diag.Errorf("--rating %q must be A, B or C", rating)
 			}
 			c, err := grid.ReadCase(args[0])
@@ -416,7 +415,7 @@ diverged. Generator Q limits are not enforced.`,
 				return err
 			}
 			start := time.Now()
-			rep, err := grid.Contingencies(c, grid.ContingencyOptions{Rating: strings.ToUpper(rating)})
+			rep, err := grid.Contingencies(c, grid.ContingencyOptions{Rating: rating})
 			if err != nil {
 				return fmt.Errorf("n-1: %w", err)
 			}

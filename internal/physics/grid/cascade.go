@@ -75,15 +75,6 @@ func Cascade(c *Case, opt CascadeOptions) (*CascadeResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	rating := func(b *Branch) float64 {
-		switch opt.Rating {
-		case "B", "b":
-			return b.RateB
-		case "C", "c":
-			return b.RateC
-		}
-		return b.RateA
-	}
 	over := opt.Overload
 	if over <= 0 {
 		over = 1
@@ -135,7 +126,7 @@ func Cascade(c *Case, opt CascadeOptions) (*CascadeResult, error) {
 		cr := CascadeRound{Round: round, Islands: len(islands), ServedMW: served}
 		for k := range work.Branch {
 			b := &work.Branch[k]
-			rate := rating(b)
+			rate := b.Rating(opt.Rating)
 			if !b.On() || rate <= 0 {
 				continue
 			}

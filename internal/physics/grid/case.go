@@ -68,6 +68,28 @@ type Branch struct {
 // On reports whether the branch is in service.
 func (b *Branch) On() bool { return b.Status != 0 }
 
+// Rating returns the MVA rating of column "A" (also the default for any
+// other value), "B" or "C", in either case; 0 means unlimited.
+func (b *Branch) Rating(column string) float64 {
+	switch column {
+	case "B", "b":
+		return b.RateB
+	case "C", "c":
+		return b.RateC
+	}
+	return b.RateA
+}
+
+// ValidRating reports whether column names a rating column: A, B or C, in
+// either case.
+func ValidRating(column string) bool {
+	switch column {
+	case "A", "a", "B", "b", "C", "c":
+		return true
+	}
+	return false
+}
+
 // GenCost is one row of mpc.gencost.
 type GenCost struct {
 	Model             int // 1 piecewise linear, 2 polynomial

@@ -81,16 +81,6 @@ func Contingencies(c *Case, opt ContingencyOptions) (*ContingencyReport, error) 
 	for k, r := range n.brRow {
 		internal[r] = k
 	}
-	rating := func(r int) float64 {
-		b := &c.Branch[r]
-		switch opt.Rating {
-		case "B", "b":
-			return b.RateB
-		case "C", "c":
-			return b.RateC
-		}
-		return b.RateA
-	}
 	list := opt.Branches
 	if list == nil {
 		list = slices.Clone(n.brRow)
@@ -98,7 +88,7 @@ func Contingencies(c *Case, opt ContingencyOptions) (*ContingencyReport, error) 
 	_, baseIslands := n.components(-1)
 	rep := &ContingencyReport{Base: base}
 	for r, br := range base.Branch {
-		if rate := rating(r); rate > 0 && br.Status != 0 {
+		if rate := c.Branch[r].Rating(opt.Rating); rate > 0 && br.Status != 0 {
 			load := math.Max(math.Hypot(br.PF, br.QF), math.Hypot(br.PT, br.QT)) / rate
 			rep.BaseMaxLoading = math.Max(rep.BaseMaxLoading, load)
 			if load > 1 {
@@ -163,7 +153,7 @@ func Contingencies(c *Case, opt ContingencyOptions) (*ContingencyReport, error) 
 			if j == k {
 				continue
 			}
-			rate := rating(n.brRow[j])
+			rate := c.Branch[n.brRow[j]].Rating(opt.Rating)
 			if rate <= 0 {
 				continue
 			}
