@@ -48,11 +48,8 @@ type acSolver struct {
 
 func (s *acSolver) run() (*Result, error) {
 	n, c := s.n, s.n.c
-	ref, pv, pq := n.busTypes()
-	if len(ref) == 0 {
-		return nil, &ConvergenceError{Case: c.Name, Reason: "no reference bus: no type-3 or type-2 bus has an in-service generator"}
-	}
-	if err := n.checkIslands(ref); err != nil {
+	ref, pv, pq, err := n.checkedBusTypes()
+	if err != nil {
 		return nil, err
 	}
 	// Initial voltages: the case's, with generator set points at PV and

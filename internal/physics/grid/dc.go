@@ -16,11 +16,8 @@ func SolveDC(c *Case, _ Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ref, pv, pq := n.busTypes()
-	if len(ref) == 0 {
-		return nil, &ConvergenceError{Case: c.Name, Reason: "no reference bus: no type-3 or type-2 bus has an in-service generator"}
-	}
-	if err := n.checkIslands(ref); err != nil {
+	ref, pv, pq, err := n.checkedBusTypes()
+	if err != nil {
 		return nil, err
 	}
 	nb := n.nb

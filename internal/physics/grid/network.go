@@ -147,6 +147,19 @@ func (n *network) busTypes() (ref, pv, pq []int) {
 	return ref, pv, pq
 }
 
+// checkedBusTypes is busTypes for a fresh solve: it also reports a network
+// without a reference bus, or with an island that has none.
+func (n *network) checkedBusTypes() (ref, pv, pq []int, err error) {
+	ref, pv, pq = n.busTypes()
+	if len(ref) == 0 {
+		return nil, nil, nil, &ConvergenceError{Case: n.c.Name, Reason: "no reference bus: no type-3 or type-2 bus has an in-service generator"}
+	}
+	if err := n.checkIslands(ref); err != nil {
+		return nil, nil, nil, err
+	}
+	return ref, pv, pq, nil
+}
+
 // components joins the buses over every in-service branch but skip (-1
 // for none) and returns the root of each bus's component and the number
 // of components.
