@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/citadel-city/citadel/internal/diag"
@@ -16,7 +13,6 @@ import (
 	"github.com/citadel-city/citadel/internal/model"
 	"github.com/citadel-city/citadel/internal/sim"
 	"github.com/citadel-city/citadel/internal/sim/natsrun"
-	"github.com/nats-io/nats.go"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
@@ -199,66 +195,25 @@ type natsFlags struct {
 	shardTimeout time.Duration
 }
 
-// start connects the simulation to NATS: an embedded server with local
-// workers, or an external server. done releases everything.
+// start connects the simulation to NATS (url "embedded": a server in this
+// process with local workers). done releases everything.
 func (nf natsFlags) start(cmd *cobra.Command, url string, text []byte, opt *sim.Options) (done func(), err error) {
-	ctx, cancel := context.WithCancel(cmd.Context())
-	var cleanups []func()
-	done = func() {
-		cancel()
-		for i := len(cleanups) - 1; i >= 0; i-- {
-			cleanups[i]()
-		}
-	}
-	defer func() {
-		if err != nil {
-			done()
-		}
-	}()
-	cfg := natsrun.Config{AckWait: nf.ackWait, ShardTimeout: nf.shardTimeout}
-	local := 0
+	errOut := cmd.ErrOrStderr()
+	copt := natsrun.ClusterOptions{URL: url, Listen: nf.listen, Local: nf.local,
+		Config: natsrun.Config{AckWait: nf.ackWait, ShardTimeout: nf.shardTimeout},
+		Log:    func(format string, a ...any) { fmt.Fprintf(errOut, "citadel: "+format+"\n", a...) }}
 	if url == "embedded" {
-		dir, err := os.MkdirTemp("", "citadel-nats-")
-		if err != nil {
-			return nil, fmt.Errorf("embedded NATS store: %w", err)
-		}
-		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
-		ns, err := natsrun.StartEmbedded(nf.listen, dir)
-		if err != nil {
-			return nil, err
-		}
-		cleanups = append(cleanups, ns.Shutdown)
-		url = ns.ClientURL()
-		local = nf.local
-		fmt.Fprintf(cmd.ErrOrStderr(), "citadel: embedded NATS JetStream at %s; add workers with: citadel worker %s\n", url, url)
+		copt.URL = ""
 	}
-	nc, err := nats.Connect(url, nats.Name("citadel simulate"))
-	if err != nil {
-		return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
-	}
-	cleanups = append(cleanups, nc.Close)
-	runner, err := natsrun.NewRunner(ctx, nc, text, cfg)
+	c, err := natsrun.Start(cmd.Context(), text, copt)
 	if err != nil {
 		return nil, err
 	}
-	cleanups = append(cleanups, func() { runner.Close() })
-	opt.Runner = runner
-	var wg sync.WaitGroup
-	cleanups = append(cleanups, wg.Wait)
-	for i := range local {
-		wc, err := nats.Connect(url, nats.Name("citadel local worker"))
-		if err != nil {
-			return nil, fmt.Errorf("connect local worker: %w", err)
-		}
-		cleanups = append(cleanups, wc.Close)
-		wopt := natsrun.WorkerOptions{Name: fmt.Sprintf("local-%d", i), Workers: max(1, runtime.GOMAXPROCS(0)/local), Config: cfg}
-		wg.Go(func() {
-			if err := natsrun.Work(ctx, wc, wopt); err != nil && ctx.Err() == nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "citadel: local worker: %v\n", err)
-			}
-		})
+	if c.Embedded {
+		fmt.Fprintf(errOut, "citadel: embedded NATS JetStream at %s; add workers with: citadel worker %s\n", c.URL, c.URL)
 	}
-	return done, nil
+	opt.Runner = c.Runner
+	return c.Close, nil
 }
 
 // simProgress shows a progress bar of the campaigns on a terminal.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -203,4 +204,39 @@ func TestRealServer(t *testing.T) {
 		}()
 	}
 	distributed(t, ctx, url, Config{})
+}
+
+// TestClusterEmbedded runs the simulation as `citadel simulate --workers
+// nats` does: an embedded server and two local workers started by Start.
+func TestClusterEmbedded(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	var (
+		mu     sync.Mutex
+		logged []string
+	)
+	c, err := Start(ctx, model.SampleYAML(), ClusterOptions{Listen: "127.0.0.1:0", Local: 2,
+		Log: func(format string, a ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			logged = append(logged, fmt.Sprintf(format, a...))
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Embedded || !strings.HasPrefix(c.URL, "nats://127.0.0.1:") {
+		t.Errorf("cluster at %q, embedded %v: want an embedded server on 127.0.0.1", c.URL, c.Embedded)
+	}
+	g := sampleGraph(t)
+	want := reportJSON(t, ctx, g, simOptions())
+	opt := simOptions()
+	opt.Runner = c.Runner
+	got := reportJSON(t, ctx, g, opt)
+	c.Close()
+	if !bytes.Equal(got, want) {
+		t.Fatalf("cluster report differs from the in-process one:\n%s\n%s", got[:min(400, len(got))], want[:min(400, len(want))])
+	}
+	if len(logged) > 0 {
+		t.Errorf("local workers failed: %v", logged)
+	}
 }
