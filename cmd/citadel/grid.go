@@ -421,17 +421,7 @@ diverged. Generator Q limits are not enforced.`,
 			}
 			elapsed := time.Since(start)
 			res := rep.Ranked()
-			var islanded, diverged, overloaded int
-			for _, r := range res {
-				switch {
-				case r.Islanded:
-					islanded++
-				case !r.Converged:
-					diverged++
-				case len(r.Overloads) > 0:
-					overloaded++
-				}
-			}
+			islanded, diverged, overloaded := rep.Counts()
 			w := cmd.OutOrStdout()
 			if asJSON {
 				for i := range res {

@@ -192,6 +192,22 @@ func (y *csrC) find(i, j int) int {
 	panic(fmt.Sprintf("grid: Ybus entry (%d,%d) missing", i, j))
 }
 
+// Counts returns how many contingencies split the network, diverge, or
+// converge with an overloaded branch.
+func (r *ContingencyReport) Counts() (islanded, diverged, overloaded int) {
+	for _, c := range r.Results {
+		switch {
+		case c.Islanded:
+			islanded++
+		case !c.Converged:
+			diverged++
+		case len(c.Overloads) > 0:
+			overloaded++
+		}
+	}
+	return islanded, diverged, overloaded
+}
+
 // Ranked returns the contingencies from the most to the least severe:
 // outages whose power flow diverged, then those that split the network,
 // then by decreasing maximum loading.

@@ -74,3 +74,19 @@ func TestContingenciesMatchFreshSolves(t *testing.T) {
 		}
 	}
 }
+
+func TestContingencyCounts(t *testing.T) {
+	rep := &ContingencyReport{Results: []Contingency{
+		{Islanded: true},
+		{Islanded: true, Overloads: []int{1}},
+		{Converged: false},
+		{Converged: true, Overloads: []int{2, 3}},
+		{Converged: true, Overloads: []int{4}},
+		{Converged: true, Overloads: []int{4}},
+		{Converged: true},
+	}}
+	i, d, o := rep.Counts()
+	if i != 2 || d != 1 || o != 3 {
+		t.Errorf("Counts() = %d islanded, %d diverged, %d overloaded; want 2, 1, 3", i, d, o)
+	}
+}
