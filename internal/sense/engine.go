@@ -54,14 +54,12 @@ type EngineConfig struct {
 }
 
 type flowState struct {
-	flow     Flow
-	stream   Stream
-	origIsA  bool
-	done     bool // the stream was closed; late packets are ignored
-	finMask  uint8
-	reasm    [2]capture.Reassembler // 0 = originator, 1 = responder
-	sink     [2]dirSink
-	analyzer Analyzer
+	stream  Stream
+	origIsA bool
+	done    bool // the stream was closed; late packets are ignored
+	finMask uint8
+	reasm   [2]capture.Reassembler // 0 = originator, 1 = responder
+	sink    [2]dirSink
 }
 
 // dirSink adapts one direction of a flow to capture.ByteSink.
@@ -247,20 +245,18 @@ func (e *Engine) startFlow(ent *capture.Entry[flowState], tr Transport, src, dst
 		fs.reasm[i].Reset()
 	}
 	fs.done, fs.finMask = false, 0
-	fs.flow = Flow{UID: e.newUID(), Transport: tr, First: e.meta.TS}
+	// The stream may keep the pointer for its life.
+	flow := &Flow{UID: e.newUID(), Transport: tr, First: e.meta.TS}
 	if origIsSrc {
-		fs.flow.Orig, fs.flow.Resp = src, dst
+		flow.Orig, flow.Resp = src, dst
 		fs.origIsA = srcIsA
 	} else {
-		fs.flow.Orig, fs.flow.Resp = dst, src
+		flow.Orig, flow.Resp = dst, src
 		fs.origIsA = !srcIsA
 	}
 	fs.sink[0] = dirSink{fs: fs, e: e, orig: true}
 	fs.sink[1] = dirSink{fs: fs, e: e, orig: false}
-	fs.analyzer = e.analyzers[ai]
-	flow := new(Flow) // analyzers may keep the pointer for the stream's life
-	*flow = fs.flow
-	fs.stream = fs.analyzer.NewStream(flow, e.out)
+	fs.stream = e.analyzers[ai].NewStream(flow, e.out)
 	e.stats.Flows++
 }
 
