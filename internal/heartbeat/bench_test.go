@@ -12,27 +12,28 @@ import (
 // the synthetic process: ns per row, and samples (signal values) per
 // second.
 func BenchmarkStream(b *testing.B) {
-	benchStream(b, synthMapYAML, synthSignals, synth(1, 3000, nil))
-}
-
-func benchStream(b *testing.B, _ string, signals []string, seg Segment) {
-	cfg := synthConfig(b)
-	tab := &Table{Path: "synth", Signals: signals, Times: seg.Times, X: seg.X}
-	m, err := Train([]*Table{tab}, TrainOptions{Map: cfg.Map, Resolution: 0.001})
+	seg := synth(1, 3000, nil)
+	tab := &Table{Path: "synth", Signals: synthSignals, Times: seg.Times, X: seg.X}
+	m, err := Train([]*Table{tab}, TrainOptions{Map: synthConfig(b).Map, Resolution: 0.001})
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchStream(b, m, seg.Times[0], seg.X)
+}
+
+// benchStream streams rows (in m's signal order, cycled, an hour apart from
+// t0) through a fresh stream of m.
+func benchStream(b *testing.B, m *Model, t0 time.Time, rows [][]float64) {
 	s := m.NewStream()
-	x := make([]float64, len(signals))
+	x := make([]float64, len(m.Signals))
 	b.ReportAllocs()
 	r := 0
-	t0 := seg.Times[0]
 	for b.Loop() {
-		copy(x, seg.X[r%len(seg.X)])
+		copy(x, rows[r%len(rows)])
 		s.Update(t0.Add(time.Duration(r)*time.Hour), x)
 		r++
 	}
-	b.ReportMetric(float64(len(signals))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(float64(len(m.Signals))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 
 // BenchmarkStreamBATADAL measures the streaming ensemble on dataset 04
@@ -55,14 +56,5 @@ func BenchmarkStreamBATADAL(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := m.NewStream()
-	x := make([]float64, len(m.Signals))
-	b.ReportAllocs()
-	r := 0
-	for b.Loop() {
-		copy(x, rows[r%len(rows)])
-		s.Update(test.Times[0].Add(time.Duration(r)*time.Hour), x)
-		r++
-	}
-	b.ReportMetric(float64(len(m.Signals))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+	benchStream(b, m, test.Times[0], rows)
 }
