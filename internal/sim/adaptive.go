@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/citadel-city/citadel/internal/graph"
+	"github.com/citadel-city/citadel/internal/graph/csr"
 )
 
 // adaptive learns across campaigns which attacker steps succeed without
@@ -97,7 +98,7 @@ type adaptiveActor struct {
 	w    []float64
 	dist [][]float64
 	last []int32 // edges given a weight by the previous campaign
-	h    nodeHeap
+	h    csr.Heap
 }
 
 func (a *adaptiveActor) Begin(c *Campaign) {
@@ -117,7 +118,7 @@ func (a *adaptiveActor) Begin(c *Campaign) {
 		}
 	}
 	for _, t := range c.Objective {
-		distanceTo(a.g, a.w, a.g.Targets[t], a.dist[t], &a.h)
+		a.g.G.DistancesTo(a.w, a.g.Targets[t], a.dist[t], &a.h)
 	}
 }
 
@@ -128,7 +129,7 @@ func (a *adaptiveActor) Choose(c *Campaign) int32 {
 			a.w[e] = math.Inf(1) // restored by the next Begin: it is in last
 		}
 		for _, t := range c.Objective {
-			distanceTo(a.g, a.w, a.g.Targets[t], a.dist[t], &a.h)
+			a.g.G.DistancesTo(a.w, a.g.Targets[t], a.dist[t], &a.h)
 		}
 	}
 	return chooseNearest(c, a.g, a.w, a.dist, false, false)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/citadel-city/citadel/internal/diag"
 	"github.com/citadel-city/citadel/internal/graph"
+	"github.com/citadel-city/citadel/internal/graph/csr"
 	"github.com/citadel-city/citadel/internal/model"
 )
 
@@ -178,10 +179,10 @@ func (p weighted) Plan(env *Env) (Plan, error) {
 // targets not listed), the distance from every node to it under w.
 func targetDistances(g *graph.Graph, w []float64, targets []int32) [][]float64 {
 	dist := make([][]float64, len(g.Targets))
-	var h nodeHeap
+	var h csr.Heap
 	for _, t := range targets {
 		dist[t] = make([]float64, g.G.N)
-		distanceTo(g, w, g.Targets[t], dist[t], &h)
+		g.G.DistancesTo(w, g.Targets[t], dist[t], &h)
 	}
 	return dist
 }
@@ -223,7 +224,7 @@ type distActor struct {
 	own    [][]float64
 	wl     []float64 // w with this campaign's exhausted edges at +Inf
 	dirty  []int32
-	h      nodeHeap
+	h      csr.Heap
 }
 
 func (a *distActor) Begin(*Campaign) {
@@ -244,7 +245,7 @@ func (a *distActor) replan(c *Campaign) {
 		}
 	}
 	for _, t := range c.Objective {
-		distanceTo(a.g, a.wl, a.g.Targets[t], a.own[t], &a.h)
+		a.g.G.DistancesTo(a.wl, a.g.Targets[t], a.own[t], &a.h)
 	}
 	a.dist = a.own
 }
