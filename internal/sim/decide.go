@@ -73,7 +73,6 @@ func (s *Sim) variant(ctx context.Context, phase string, fixes, sensors []string
 	opt.Progress = nil
 	opt.Fixes = fixes
 	opt.Sensors = sensors
-	opt.Epoch = s.opt.Epoch
 	v, err := New(s.g, opt)
 	if err != nil {
 		return nil, err
