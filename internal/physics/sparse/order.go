@@ -74,30 +74,20 @@ func eliminate(n int, adj [][]int, ord Ordering) (perm []int, cols [][]int) {
 	}
 	var fixed []int
 	switch ord {
+	case MinDegree:
+		fixed = MinDegreeOrder(adj)
 	case RCM:
 		fixed = rcm(n, adj)
-	case Natural:
+	default: // Natural
 		fixed = make([]int, n)
 		for i := range fixed {
 			fixed[i] = i
 		}
 	}
-	done := make([]bool, n)
 	perm = make([]int, 0, n)
 	cols = make([][]int, 0, n)
 	for k := 0; k < n; k++ {
-		v := -1
-		if fixed != nil {
-			v = fixed[k]
-		} else {
-			best := int(^uint(0) >> 1)
-			for i := 0; i < n; i++ {
-				if !done[i] && len(nb[i]) < best {
-					best, v = len(nb[i]), i
-				}
-			}
-		}
-		done[v] = true
+		v := fixed[k]
 		col := make([]int, 0, len(nb[v]))
 		for j := range nb[v] {
 			col = append(col, j)
