@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -90,7 +91,7 @@ docs/simulate.md; the JSON output in docs/simulate-json.md.`,
 			if budget <= 0 {
 				return diag.Errorf("--budget must be positive, got %s", budget)
 			}
-			c, err := loadModel(args)
+			c, text, err := loadModelText(args)
 			if err != nil {
 				return err
 			}
@@ -107,10 +108,6 @@ docs/simulate.md; the JSON output in docs/simulate-json.md.`,
 			if natsURL != "" {
 				if intelDir != "" {
 					return diag.Errorf("--intel cannot be used with NATS workers yet: the workers build the graph from the model alone")
-				}
-				text, err := modelText(args)
-				if err != nil {
-					return err
 				}
 				if !cmd.Flags().Changed("shards") {
 					opt.Shards = 4
@@ -176,16 +173,21 @@ func parseWorkers(s string) (n int, natsURL string, err error) {
 	return n, "", nil
 }
 
-// modelText returns the text of the model named in args, or of the sample.
-func modelText(args []string) ([]byte, error) {
+// loadModelText is loadModel that also returns the model's text, read
+// once: NATS workers build their graph from exactly what was parsed here.
+func loadModelText(args []string) (*model.City, []byte, error) {
 	if len(args) == 0 || args[0] == "" {
-		return model.SampleYAML(), nil
+		return model.Sample(), model.SampleYAML(), nil
 	}
-	b, err := os.ReadFile(args[0])
+	text, err := os.ReadFile(args[0])
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, diag.Errorf("read model: %v (check the path; without a file 'citadel simulate' uses the embedded sample city)", err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read model: %w", err)
+		return nil, nil, fmt.Errorf("read model: %w", err)
 	}
-	return b, nil
+	c, err := model.Parse(args[0], text)
+	return c, text, err
 }
 
 type natsFlags struct {
