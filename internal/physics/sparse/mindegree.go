@@ -1,7 +1,5 @@
 package sparse
 
-import "container/heap"
-
 // MinDegreeOrder returns the minimum-degree elimination order of the
 // graph with neighbour lists adj (symmetric, without self-loops or
 // duplicates; it is not modified): at each step the node of smallest
@@ -10,9 +8,18 @@ import "container/heap"
 // clique it forms, plus a heap operation per degree change.
 func MinDegreeOrder(adj [][]int) []int {
 	n := len(adj)
+	// Work on a copy in one backing array; each list's capacity ends at its
+	// length, so a list that grows moves out instead of overwriting the next.
+	total := 0
+	for _, l := range adj {
+		total += len(l)
+	}
+	buf := make([]int, 0, total)
 	g := make([][]int, n)
-	for i := range adj {
-		g[i] = append([]int(nil), adj[i]...)
+	for i, l := range adj {
+		start := len(buf)
+		buf = append(buf, l...)
+		g[i] = buf[start:len(buf):len(buf)]
 	}
 	// Keys deg*n+node order the heap by degree, then index; entries whose
 	// degree is out of date are skipped when they surface.
@@ -20,13 +27,15 @@ func MinDegreeOrder(adj [][]int) []int {
 	for v := range n {
 		h[v] = len(g[v])*n + v
 	}
-	heap.Init(&h)
+	for i := n/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
 	done := make([]bool, n)
 	mark := make([]int, n)
 	perm := make([]int, 0, n)
 	stamp := 0
 	for len(perm) < n {
-		key := heap.Pop(&h).(int)
+		key := h.pop()
 		v, deg := key%n, key/n
 		if done[v] || deg != len(g[v]) {
 			continue
@@ -53,21 +62,52 @@ func MinDegreeOrder(adj [][]int) []int {
 				}
 			}
 			g[u] = out
-			heap.Push(&h, len(out)*n+u)
+			h.push(len(out)*n + u)
 		}
 	}
 	return perm
 }
 
+// intHeap is a binary min-heap of ints (container/heap would box each
+// key in an interface, an allocation per push).
 type intHeap []int
 
-func (h intHeap) Len() int           { return len(h) }
-func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
-func (h *intHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
+func (h *intHeap) push(x int) {
+	*h = append(*h, x)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if a[p] <= a[i] {
+			break
+		}
+		a[p], a[i] = a[i], a[p]
+		i = p
+	}
+}
+
+func (h *intHeap) pop() int {
+	a := *h
+	x := a[0]
+	a[0] = a[len(a)-1]
+	*h = a[:len(a)-1]
+	h.down(0)
 	return x
+}
+
+func (h intHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h[r] < h[l] {
+			m = r
+		}
+		if h[i] <= h[m] {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }
