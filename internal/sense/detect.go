@@ -171,6 +171,36 @@ func ParseBaseline(name string, data []byte) (*Baseline, error) {
 			delete(b.Polling, k)
 		}
 	}
+	// A key the detector cannot read would silently switch its rule off.
+	var bad []string
+	for k := range b.Talkers {
+		if _, ok := parseTalkKey(k); !ok {
+			bad = append(bad, "talkers: "+strconv.Quote(k))
+		}
+	}
+	for k := range b.Functions {
+		if _, _, _, ok := parseStationKey(k); !ok {
+			bad = append(bad, "functions: "+strconv.Quote(k))
+		}
+	}
+	for k := range b.Points {
+		if _, ok := parsePointKey(k); !ok {
+			bad = append(bad, "points: "+strconv.Quote(k))
+		}
+	}
+	for k := range b.Polling {
+		if _, ok := parsePollKey(k); !ok {
+			bad = append(bad, "polling: "+strconv.Quote(k))
+		}
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		if len(bad) > 5 {
+			bad = append(bad[:5], fmt.Sprintf("and %d more", len(bad)-5))
+		}
+		return nil, &diag.Diagnostic{File: name, Msg: "unreadable baseline keys: " + strings.Join(bad, ", "),
+			Hint: "keys are written by citadel sense --learn; learn the baseline again rather than editing them"}
+	}
 	return b, nil
 }
 
@@ -384,53 +414,29 @@ func (d *Detector) index(b *Baseline) {
 	d.talkers, d.fns, d.pts, d.fnList = map[talkKey]bool{}, map[fnKey]bool{}, map[ptKey]*ptIdx{}, map[string][]string{}
 	d.polls, d.lastReq = map[pollKeyT]*PollBaseline{}, map[pollKeyT]time.Time{}
 	for k, p := range b.Polling {
-		f := strings.SplitN(k, " ", 5)
-		if len(f) != 5 {
-			continue
-		}
-		c, err1 := netip.ParseAddr(f[1])
-		srv, err2 := netip.ParseAddr(f[2])
-		st, err3 := strconv.ParseUint(f[3], 10, 32)
-		if err1 == nil && err2 == nil && err3 == nil && p.Count >= MinPollSamples {
-			d.polls[pollKeyT{f[0], c, srv, uint32(st), f[4]}] = p
+		if pk, ok := parsePollKey(k); ok && p.Count >= MinPollSamples {
+			d.polls[pk] = p
 		}
 	}
 	for k := range b.Talkers {
-		f := strings.Fields(k)
-		if len(f) != 4 {
-			continue
-		}
-		c, err1 := netip.ParseAddr(f[1])
-		s, err2 := netip.ParseAddrPort(f[3])
-		if err1 == nil && err2 == nil {
-			d.talkers[talkKey{f[0], c, s}] = true
+		if tk, ok := parseTalkKey(k); ok {
+			d.talkers[tk] = true
 		}
 	}
 	for k, fns := range b.Functions {
-		f := strings.Fields(k)
-		if len(f) != 3 {
-			continue
-		}
-		srv, err1 := netip.ParseAddr(f[1])
-		st, err2 := strconv.ParseUint(f[2], 10, 32)
-		if err1 != nil || err2 != nil {
+		proto, srv, st, ok := parseStationKey(k)
+		if !ok {
 			continue
 		}
 		for fn := range fns {
-			d.fns[fnKey{f[0], srv, uint32(st), fn}] = true
+			d.fns[fnKey{proto, srv, st, fn}] = true
 			d.fnList[k] = append(d.fnList[k], fn)
 		}
 		slices.Sort(d.fnList[k])
 	}
 	for k, pb := range b.Points {
-		f := strings.Fields(k)
-		if len(f) != 5 {
-			continue
-		}
-		srv, err1 := netip.ParseAddr(f[1])
-		st, err2 := strconv.ParseUint(f[2], 10, 32)
-		ix, err3 := strconv.ParseUint(f[4], 10, 32)
-		if err1 != nil || err2 != nil || err3 != nil {
+		pk, ok := parsePointKey(k)
+		if !ok {
 			continue
 		}
 		pi := &ptIdx{writers: map[netip.Addr]bool{}, pb: pb}
@@ -439,8 +445,57 @@ func (d *Detector) index(b *Baseline) {
 				pi.writers[a] = true
 			}
 		}
-		d.pts[ptKey{f[0], srv, uint32(st), PointKind(f[3]), uint32(ix)}] = pi
+		d.pts[pk] = pi
 	}
+}
+
+// The baseline's keys, as Learn writes them:
+//
+//	talkers   "PROTO CLIENT -> SERVER:PORT"
+//	functions "PROTO SERVER STATION"
+//	points    "PROTO SERVER STATION KIND INDEX"
+//	polling   "PROTO CLIENT SERVER STATION FUNCTION"
+
+func parseTalkKey(k string) (talkKey, bool) {
+	f := strings.Fields(k)
+	if len(f) != 4 {
+		return talkKey{}, false
+	}
+	c, err1 := netip.ParseAddr(f[1])
+	s, err2 := netip.ParseAddrPort(f[3])
+	return talkKey{f[0], c, s}, err1 == nil && err2 == nil
+}
+
+func parseStationKey(k string) (proto string, srv netip.Addr, st uint32, ok bool) {
+	f := strings.Fields(k)
+	if len(f) != 3 {
+		return "", netip.Addr{}, 0, false
+	}
+	srv, err1 := netip.ParseAddr(f[1])
+	n, err2 := strconv.ParseUint(f[2], 10, 32)
+	return f[0], srv, uint32(n), err1 == nil && err2 == nil
+}
+
+func parsePointKey(k string) (ptKey, bool) {
+	f := strings.Fields(k)
+	if len(f) != 5 {
+		return ptKey{}, false
+	}
+	srv, err1 := netip.ParseAddr(f[1])
+	st, err2 := strconv.ParseUint(f[2], 10, 32)
+	ix, err3 := strconv.ParseUint(f[4], 10, 32)
+	return ptKey{f[0], srv, uint32(st), PointKind(f[3]), uint32(ix)}, err1 == nil && err2 == nil && err3 == nil
+}
+
+func parsePollKey(k string) (pollKeyT, bool) {
+	f := strings.SplitN(k, " ", 5)
+	if len(f) != 5 {
+		return pollKeyT{}, false
+	}
+	c, err1 := netip.ParseAddr(f[1])
+	srv, err2 := netip.ParseAddr(f[2])
+	st, err3 := strconv.ParseUint(f[3], 10, 32)
+	return pollKeyT{f[0], c, srv, uint32(st), f[4]}, err1 == nil && err2 == nil && err3 == nil
 }
 
 // Counts returns the number of alerts per signature id.

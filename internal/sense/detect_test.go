@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/citadel-city/citadel/internal/diag"
 	"io"
 	"net/netip"
 	"os"
@@ -225,4 +226,25 @@ func FuzzParseBaseline(f *testing.F) {
 		d.Observe(tx)
 		b.Learn(tx)
 	})
+}
+
+// TestBaselineBadKeys: a key the detector cannot read is bad input, not a
+// rule silently switched off.
+func TestBaselineBadKeys(t *testing.T) {
+	good := `{"format":1,"talkers":{"modbus 10.0.0.1 -> 10.0.0.2:502":true},"functions":{"modbus 10.0.0.2 1":{"READ_COILS":true}},` +
+		`"points":{"modbus 10.0.0.2 1 coil 5":{"reads":1}},"polling":{"modbus 10.0.0.1 10.0.0.2 1 READ_COILS":{"count":3}}}`
+	if _, err := sense.ParseBaseline("b.json", []byte(good)); err != nil {
+		t.Fatalf("a learned baseline is refused: %v", err)
+	}
+	for _, tc := range []struct{ edit, want string }{
+		{strings.Replace(good, "10.0.0.1 -> 10.0.0.2:502", "10.0.0.1 to 10.0.0.2", 1), `talkers: "modbus 10.0.0.1 to 10.0.0.2"`},
+		{strings.Replace(good, `"modbus 10.0.0.2 1":{`, `"modbus plc-1 1":{`, 1), `functions: "modbus plc-1 1"`},
+		{strings.Replace(good, "coil 5", "coil five", 1), `points: "modbus 10.0.0.2 1 coil five"`},
+		{strings.Replace(good, "10.0.0.1 10.0.0.2 1 READ_COILS", "10.0.0.1 10.0.0.2 x READ_COILS", 1), `polling: "modbus 10.0.0.1 10.0.0.2 x READ_COILS"`},
+	} {
+		_, err := sense.ParseBaseline("b.json", []byte(tc.edit))
+		if err == nil || !strings.Contains(err.Error(), "b.json: unreadable baseline keys: "+tc.want) || !diag.IsBadInput(err) {
+			t.Errorf("error %v, want it to name %s", err, tc.want)
+		}
+	}
 }
