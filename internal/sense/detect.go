@@ -3,6 +3,7 @@ package sense
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/citadel-city/citadel/internal/alert"
 	"io"
 	"net/netip"
 	"os"
@@ -533,15 +534,13 @@ func (d *Detector) fire(tx *Transaction, sid, sev int, tech, sig, expected, obse
 		w.fired = tx.TS
 	}
 	t := techniques[tech]
-	a := &Alert{
-		Timestamp: EVETime(tx.TS), FlowID: tx.Flow.UID, EventType: "alert",
-		SrcIP: tx.Flow.Orig.Addr().String(), SrcPort: tx.Flow.Orig.Port(),
-		DestIP: tx.Flow.Resp.Addr().String(), DestPort: tx.Flow.Resp.Port(),
-		Proto: "TCP", AppProto: tx.Proto,
-		Alert: AlertInfo{Action: "allowed", Signature: sig, SignatureID: sid, Rev: 1, Severity: sev, Category: t[1],
-			Metadata: AlertMetadata{MitreTechniqueID: []string{tech}, MitreTechniqueName: []string{t[0]}, MitreTactic: []string{t[1]}}},
-		OT: &AlertOT{Packet: tx.Packet, Station: tx.Station, Function: tx.FuncName, Expected: expected, Observed: observed},
-	}
+	al := alert.New(tx.TS, sig, sid, sev, t[1], tech, t[0], t[1])
+	a := &al
+	a.FlowID = tx.Flow.UID
+	a.SrcIP, a.SrcPort = tx.Flow.Orig.Addr().String(), tx.Flow.Orig.Port()
+	a.DestIP, a.DestPort = tx.Flow.Resp.Addr().String(), tx.Flow.Resp.Port()
+	a.Proto, a.AppProto = "TCP", tx.Proto
+	a.OT = &AlertOT{Packet: tx.Packet, Station: tx.Station, Function: tx.FuncName, Expected: expected, Observed: observed}
 	if tx.Flow.Transport == UDP {
 		a.Proto = "UDP"
 	}
